@@ -1,0 +1,1 @@
+"""Developer and CI helpers (not part of the application)."""

@@ -1,0 +1,137 @@
+"""A pure-Python model of the ``zh_en`` analyzer declared in ``mappings/es8/*.json``.
+
+Elasticsearch analyses text with: standard tokenizer -> cjk_width -> lowercase -> cjk_bigram
+-> porter_stem. The embedded SQLite engine cannot run Lucene, so it tokenises in Python with
+this module, which follows the same rules closely enough that both engines find the same
+records (``tests/conformance/test_analysis_parity.py`` compares the two on real texts):
+
+* a run of CJK characters (Han, kana, Hangul) becomes overlapping bigrams; a lone CJK
+  character stays a unigram. With ``unigrams=True`` (index time) every character of a longer
+  run is also emitted, so one-character queries still match;
+* other letters and digits form words (``3.5kg``, ``u.s.a``, ``don't``, ``g06f17``), split the
+  way Unicode word boundaries split them, then lower-cased and Porter-stemmed;
+* full-width Latin letters and digits are folded to ASCII first, as cjk_width does.
+
+Offsets point into the original text, which is what highlighting needs.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+import snowballstemmer
+
+_CJK_RANGES = (
+    "\u1100-\u11ff"  # Hangul Jamo
+    "\u3040-\u309f"  # Hiragana
+    "\u30a0-\u30ff"  # Katakana
+    "\u3130-\u318f"  # Hangul compatibility Jamo
+    "\u3400-\u4dbf"  # CJK extension A
+    "\u4e00-\u9fff"  # CJK unified ideographs
+    "\uac00-\ud7af"  # Hangul syllables
+    "\uf900-\ufaff"  # CJK compatibility ideographs
+    "\uff66-\uff9f"  # half-width katakana
+    "\U00020000-\U0003134f"  # CJK extensions B-G
+)
+_CJK = f"[{_CJK_RANGES}]"
+_W = rf"(?:(?!{_CJK})\w)"  # a word character that is not CJK
+_LETTER = rf"(?:(?!{_CJK})[^\W\d_])"
+_WORD = (
+    rf"{_W}+(?:"
+    rf"[.'’]{_W}+"  # MidNumLet: 3.5, u.s.a, don't
+    rf"|(?<={_LETTER})[:·](?={_LETTER}){_W}+"  # MidLetter between letters
+    rf"|(?<=\d)[,;](?=\d){_W}+"  # MidNum between digits: 1,000
+    r")*"
+)
+_TOKEN = re.compile(rf"(?P<cjk>{_CJK}+)|(?P<word>{_WORD})")
+_HAS_LATIN = re.compile(r"[a-z]")
+
+_stemmer = snowballstemmer.stemmer("porter")
+
+
+@dataclass(frozen=True)
+class Token:
+    text: str
+    start: int  # offsets into the original text
+    end: int
+
+
+def fold_width(text: str) -> str:
+    """Full-width ASCII to half-width, half-width katakana to full-width (cjk_width)."""
+    out = []
+    for ch in text:
+        code = ord(ch)
+        if 0xFF01 <= code <= 0xFF5E:
+            out.append(chr(code - 0xFEE0))
+        elif 0xFF65 <= code <= 0xFF9F:
+            out.append(unicodedata.normalize("NFKC", ch))
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    return _stemmer.stemWord(word) if _HAS_LATIN.search(word) else word
+
+
+def _normalise(text: str) -> str:
+    # cjk_width maps one character to one character (after NFKC of a half-width katakana the
+    # length can change only for voiced marks, which we keep as they are), so offsets hold.
+    folded = fold_width(text)
+    return folded if len(folded) == len(text) else text
+
+
+def tokens(text: str, *, unigrams: bool = False) -> list[Token]:
+    """Tokens in order. With ``unigrams`` the characters of each CJK run longer than one
+    follow its bigrams (a phrase of bigrams therefore stays contiguous)."""
+    if not text:
+        return []
+    norm = _normalise(text)
+    out: list[Token] = []
+    for m in _TOKEN.finditer(norm):
+        start, end = m.span()
+        if m.lastgroup == "cjk":
+            run = norm[start:end]
+            if len(run) == 1:
+                out.append(Token(run, start, end))
+                continue
+            out.extend(Token(run[i : i + 2], start + i, start + i + 2) for i in range(len(run) - 1))
+            if unigrams:
+                out.extend(Token(ch, start + i, start + i + 1) for i, ch in enumerate(run))
+        else:
+            out.append(Token(stem(m.group().lower()), start, end))
+    return out
+
+
+def terms(text: str, *, unigrams: bool = False) -> list[str]:
+    return [t.text for t in tokens(text, unigrams=unigrams)]
+
+
+def index_text(text: str) -> str:
+    """The form stored in an FTS5 column: index-time tokens joined by spaces.
+
+    Unigrams of all CJK runs are appended after the main sequence of the whole value, so
+    phrases of bigrams and words stay contiguous, as in Elasticsearch where the unigrams
+    share positions with the bigrams."""
+    main: list[str] = []
+    tail: list[str] = []
+    norm = _normalise(text or "")
+    for m in _TOKEN.finditer(norm):
+        if m.lastgroup == "cjk":
+            run = m.group()
+            if len(run) == 1:
+                main.append(run)
+            else:
+                main.extend(run[i : i + 2] for i in range(len(run) - 1))
+                tail.extend(run)
+        else:
+            main.append(stem(m.group().lower()))
+    return " ".join(main + tail)
+
+
+def has_terms(text: str) -> bool:
+    """Whether the text yields any token at all (``*``, ``\\`` or emoji do not)."""
+    return _TOKEN.search(_normalise(text or "")) is not None

@@ -1,0 +1,99 @@
+"""The search backend interface every engine implements (after Wagtail's SearchBackend)."""
+from __future__ import annotations
+
+import base64
+import json
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+
+from .catalog import Catalog
+from .errors import QueryError
+from .query import SearchRequest, SimilarRequest, SuggestRequest
+from .results import BulkReport, Health, IndexDoc, SearchResult, Suggestion
+
+
+class SearchBackend(ABC):
+    """One search engine behind a neutral interface.
+
+    Built from a plain params dict (``index_prefix``, ``mappings_dir`` and engine-specific
+    keys), so tests and scripts can construct one without any web framework."""
+
+    name: str = "abstract"
+
+    def __init__(self, params: Mapping[str, Any] | None = None):
+        self.params = dict(params or {})
+        self.prefix: str = self.params.get("index_prefix", "") or ""
+        self.catalog = Catalog(self.params.get("mappings_dir"))
+
+    # -- lifecycle ----------------------------------------------------------------------
+    @abstractmethod
+    def ensure_indices(self, names: Iterable[str] | None = None) -> list[str]:
+        """Create missing indices (and aliases); return the names created."""
+
+    @abstractmethod
+    def drop_indices(self, names: Iterable[str] | None = None) -> None:
+        """Delete indices and everything in them (tests, local resets)."""
+
+    @abstractmethod
+    def refresh(self, index: str | None = None) -> None:
+        """Make every write so far visible to search."""
+
+    @abstractmethod
+    def rebuild(self, index: str, documents: Iterable[IndexDoc]) -> BulkReport:
+        """Fill a fresh copy of ``index`` from ``documents``, then swap it in atomically.
+        Searches keep answering from the old copy until the swap; a failed fill leaves the
+        old copy in place."""
+
+    @abstractmethod
+    def health(self) -> Health: ...
+
+    def close(self) -> None:
+        """Release connections."""
+
+    # -- writes ---------------------------------------------------------------------------
+    @abstractmethod
+    def index_documents(self, index: str, documents: Iterable[IndexDoc]) -> BulkReport:
+        """Insert or replace documents. A document whose version is older than the indexed
+        one is skipped (counted in ``skipped_stale``); one bad document never stops the rest."""
+
+    @abstractmethod
+    def delete_documents(self, index: str, ids: Iterable[str | tuple[str, int]]) -> BulkReport:
+        """Delete by id, or by (id, version) so that a late older write cannot resurrect it."""
+
+    # -- reads ----------------------------------------------------------------------------
+    @abstractmethod
+    def search(self, request: SearchRequest) -> SearchResult: ...
+
+    @abstractmethod
+    def suggest(self, request: SuggestRequest) -> list[Suggestion]: ...
+
+    @abstractmethod
+    def similar(self, request: SimilarRequest) -> SearchResult: ...
+
+    @abstractmethod
+    def get_document(self, index: str, id: str) -> dict[str, Any] | None: ...
+
+    @abstractmethod
+    def count(self, index: str) -> int: ...
+
+    @abstractmethod
+    def iter_versions(self, index: str) -> Iterator[tuple[str, int]]:
+        """Every (id, version) in the index; used to reconcile the index with the store."""
+
+
+def encode_cursor(engine: str, values: list[Any]) -> str:
+    raw = json.dumps({"e": engine, "v": values}, ensure_ascii=False, separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode("utf-8")).decode("ascii").rstrip("=")
+
+
+def decode_cursor(engine: str, cursor: str, length: int) -> list[Any]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        data = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")).decode("utf-8"))
+        values = data["v"]
+        if data.get("e") != engine or not isinstance(values, list) or len(values) != length:
+            raise ValueError("cursor does not fit this search")
+        return values
+    except (ValueError, KeyError, TypeError, UnicodeError) as exc:
+        raise QueryError("无效的翻页游标 / invalid cursor", code="invalid_cursor", field="cursor") from exc

@@ -1,0 +1,280 @@
+"""Elasticsearch 8 engine: versioned indices behind aliases, bulk writes, atomic rebuilds."""
+from __future__ import annotations
+
+import copy
+import re
+import time
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import datetime, timezone
+from typing import Any
+
+from elasticsearch import ApiError, Elasticsearch, NotFoundError, TransportError
+from elasticsearch import helpers as es_helpers
+
+from ..base import SearchBackend, decode_cursor, encode_cursor
+from ..catalog import IndexSpec
+from ..errors import BackendUnavailable, IndexMissing, QueryError, SearchError
+from ..query import SearchRequest, SimilarRequest, SuggestRequest, has_text
+from ..results import BulkReport, FacetBucket, Health, Hit, IndexDoc, SearchResult, Suggestion
+from ..validate import check_search
+from . import bulk, compiler
+
+
+def _as_list(value: Any) -> list[str]:
+    if value is None:
+        return ["http://127.0.0.1:9200"]
+    if isinstance(value, str):
+        value = value.strip()
+        if value.startswith("["):
+            import json
+
+            return list(json.loads(value))
+        return [h.strip() for h in value.split(",") if h.strip()]
+    return list(value)
+
+
+class ElasticsearchBackend(SearchBackend):
+    """Params: ``es_hosts`` (list or comma-separated URLs), ``es_api_key`` or
+    ``es_username``/``es_password``, ``es_ca_certs``, ``es_timeout`` (seconds),
+    ``es_number_of_replicas`` (overrides the mapping files), ``index_prefix``."""
+
+    name = "elasticsearch"
+
+    def __init__(self, params: Mapping[str, Any] | None = None, client: Elasticsearch | None = None):
+        super().__init__(params)
+        p = self.params
+        if client is None:
+            kwargs: dict[str, Any] = {
+                "request_timeout": float(p.get("es_timeout", 30)),
+                "retry_on_timeout": True,
+                "max_retries": int(p.get("es_max_retries", 2)),
+            }
+            if p.get("es_api_key"):
+                kwargs["api_key"] = p["es_api_key"]
+            elif p.get("es_username"):
+                kwargs["basic_auth"] = (p["es_username"], p.get("es_password") or "")
+            if p.get("es_ca_certs"):
+                kwargs["ca_certs"] = p["es_ca_certs"]
+            client = Elasticsearch(_as_list(p.get("es_hosts")), **kwargs)
+        self.client = client
+        replicas = p.get("es_number_of_replicas")
+        self.replicas: int | None = int(replicas) if replicas not in (None, "") else None
+        self._physical = re.compile(rf"^{re.escape(self.prefix)}(?P<name>[a-z][a-z0-9_]*)-v\d+(-.*)?$")
+
+    # -- helpers --------------------------------------------------------------------------
+    def _call(self, fn, *args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except NotFoundError as exc:
+            if getattr(exc, "error", "") == "index_not_found_exception" or "index_not_found" in str(exc):
+                raise IndexMissing(str(exc)) from exc
+            raise
+        except ApiError as exc:
+            if exc.meta.status == 400:
+                raise QueryError(f"search engine refused the request: {exc.message}", code="engine_rejected") from exc
+            if exc.meta.status in (429, 502, 503, 504):
+                raise BackendUnavailable(str(exc)) from exc
+            raise SearchError(str(exc)) from exc
+        except TransportError as exc:  # connection refused, timeouts
+            raise BackendUnavailable(f"Elasticsearch unreachable: {exc}") from exc
+
+    def _spec(self, name: str) -> IndexSpec:
+        return self.catalog.get(name)
+
+    def _logical(self, physical: str) -> str:
+        m = self._physical.match(physical)
+        return m.group("name") if m else physical
+
+    def _body(self, spec: IndexSpec, *, for_rebuild: bool = False) -> dict[str, Any]:
+        body = copy.deepcopy(spec.body)
+        settings = body.setdefault("settings", {})
+        if self.replicas is not None:
+            settings["number_of_replicas"] = self.replicas
+        if for_rebuild:
+            settings["number_of_replicas"] = 0
+            settings["refresh_interval"] = "-1"
+        return body
+
+    def _stamp(self) -> str:
+        return datetime.now(timezone.utc).strftime("%Y%m%d%H%M%S%f")
+
+    def _concrete(self, alias: str) -> list[str]:
+        try:
+            return sorted(self.client.indices.get_alias(name=alias).keys())
+        except NotFoundError:
+            return []
+
+    # -- lifecycle ------------------------------------------------------------------------
+    def ensure_indices(self, names: Iterable[str] | None = None) -> list[str]:
+        created = []
+        for name in names or self.catalog.names():
+            spec = self._spec(name)
+            write_alias = spec.write_alias(self.prefix)
+            if self._call(self.client.indices.exists_alias, name=write_alias):
+                continue
+            physical = spec.physical_name(self.prefix, self._stamp())
+            body = self._body(spec)
+            body["aliases"] = {spec.read_alias(self.prefix): {}, write_alias: {"is_write_index": True}}
+            self._call(self.client.indices.create, index=physical, **body)
+            created.append(name)
+        if created:
+            self._call(
+                self.client.cluster.health,
+                index=",".join(self._spec(n).read_alias(self.prefix) for n in created),
+                wait_for_status="yellow",
+                timeout="30s",
+            )
+        return created
+
+    def drop_indices(self, names: Iterable[str] | None = None) -> None:
+        for name in names or self.catalog.names():
+            spec = self._spec(name)
+            pattern = f"{self.prefix}{spec.name}-v*"
+            found = self._call(self.client.indices.get, index=pattern, ignore_unavailable=True, allow_no_indices=True)
+            for physical in found:
+                self._call(self.client.indices.delete, index=physical, ignore_unavailable=True)
+
+    def refresh(self, index: str | None = None) -> None:
+        targets = [index] if index else self.catalog.names()
+        aliases = ",".join(self._spec(n).read_alias(self.prefix) for n in targets)
+        self._call(self.client.indices.refresh, index=aliases, ignore_unavailable=True, allow_no_indices=True)
+
+    def rebuild(self, index: str, documents: Iterable[IndexDoc]) -> BulkReport:
+        spec = self._spec(index)
+        read_alias, write_alias = spec.read_alias(self.prefix), spec.write_alias(self.prefix)
+        old = sorted(set(self._concrete(read_alias)) | set(self._concrete(write_alias)))
+        physical = spec.physical_name(self.prefix, self._stamp())
+        self._call(self.client.indices.create, index=physical, **self._body(spec, for_rebuild=True))
+        try:
+            report = bulk.write(self.client, physical, documents)
+            if report.errors and report.indexed == 0:
+                raise SearchError(f"rebuild of {index} indexed nothing: {report.errors[0].reason}")
+            final = self._body(spec)["settings"]
+            self._call(
+                self.client.indices.put_settings,
+                index=physical,
+                settings={"number_of_replicas": final.get("number_of_replicas", 1), "refresh_interval": final.get("refresh_interval", "1s")},
+            )
+            self._call(self.client.indices.refresh, index=physical)
+            actions: list[dict[str, Any]] = [{"remove": {"index": o, "alias": a}} for o in old for a in (read_alias, write_alias)]
+            actions += [
+                {"add": {"index": physical, "alias": read_alias}},
+                {"add": {"index": physical, "alias": write_alias, "is_write_index": True}},
+            ]
+            # one update_aliases call: readers see the old index or the new one, never neither
+            self._call(self.client.indices.update_aliases, actions=actions)
+        except BaseException:
+            self.client.indices.delete(index=physical, ignore_unavailable=True)
+            raise
+        for o in old:
+            self._call(self.client.indices.delete, index=o, ignore_unavailable=True)
+        return report
+
+    def health(self) -> Health:
+        try:
+            h = self.client.cluster.health()
+            nodes = self.client.nodes.info(filter_path="nodes.*.version")
+            versions = sorted({n["version"] for n in nodes.get("nodes", {}).values()})
+            return Health(h["status"] in ("green", "yellow"), self.name, ",".join(versions), {"status": h["status"], "nodes": h["number_of_nodes"]})
+        except (TransportError, ApiError) as exc:
+            return Health(False, self.name, None, {"error": str(exc)})
+
+    def close(self) -> None:
+        self.client.close()
+
+    # -- writes ---------------------------------------------------------------------------
+    def index_documents(self, index: str, documents: Iterable[IndexDoc]) -> BulkReport:
+        return bulk.write(self.client, self._spec(index).write_alias(self.prefix), documents)
+
+    def delete_documents(self, index: str, ids: Iterable[str | tuple[str, int]]) -> BulkReport:
+        return bulk.delete(self.client, self._spec(index).write_alias(self.prefix), ids)
+
+    # -- reads ----------------------------------------------------------------------------
+    def _aliases(self, indices: tuple[str, ...]) -> str:
+        return ",".join(self._spec(n).read_alias(self.prefix) for n in indices)
+
+    def search(self, req: SearchRequest) -> SearchResult:
+        check_search(self.catalog, req)
+        sort_len = len(compiler.compile_sort(req.sort, has_text(req.query)))
+        after = decode_cursor(self.name, req.after, sort_len) if req.after else None
+        body = compiler.compile_search(self.catalog, req, after)
+        started = time.perf_counter()
+        resp = self._call(self.client.search, index=self._aliases(req.indices), **body)
+        took = (time.perf_counter() - started) * 1000
+        return self._result(req, resp, took)
+
+    def _result(self, req: SearchRequest, resp: Mapping[str, Any], took: float) -> SearchResult:
+        hl = req.highlight
+        hits = []
+        for h in resp["hits"]["hits"]:
+            highlights = {}
+            if hl is not None:
+                merge = hl.post + hl.pre
+                highlights = {f: [frag.replace(merge, "") for frag in frags] for f, frags in h.get("highlight", {}).items()}
+            hits.append(Hit(self._logical(h["_index"]), h["_id"], h.get("_score"), h.get("_source", {}), highlights))
+        facets = {}
+        aggs = resp.get("aggregations", {})
+        for facet in req.facets:
+            agg = aggs.get(facet.key, {})
+            agg = agg.get("buckets", agg) if "buckets" in agg and isinstance(agg["buckets"], dict) else agg
+            info = self.catalog.resolve_field(req.indices, facet.field)
+            buckets = []
+            for b in agg.get("buckets", []):
+                key = b["key"]
+                if info.type == "boolean":
+                    key = b.get("key_as_string", str(key)) == "true"
+                elif info.type == "date" and "key_as_string" in b:
+                    key = b["key_as_string"]
+                buckets.append(FacetBucket(key, b["doc_count"]))
+            facets[facet.key] = buckets
+        next_cursor = None
+        raw = resp["hits"]["hits"]
+        if raw and len(raw) == req.page.size and "sort" in raw[-1]:
+            next_cursor = encode_cursor(self.name, raw[-1]["sort"])
+        return SearchResult(resp["hits"]["total"]["value"], hits, facets, next_cursor, took)
+
+    def suggest(self, req: SuggestRequest) -> list[Suggestion]:
+        text = req.text.strip()
+        if not text:
+            return []
+        for name in req.indices:
+            self._spec(name)
+        body = compiler.compile_suggest(SuggestRequest(text[:100], req.indices, req.size))
+        resp = self._call(self.client.search, index=self._aliases(req.indices), **body)
+        out = []
+        for entry in resp.get("suggest", {}).get("s", []):
+            for opt in entry.get("options", []):
+                out.append(Suggestion(opt["text"], self._logical(opt["_index"]), opt["_id"], int(opt.get("_score", 0))))
+        out.sort(key=lambda s: (-s.weight, s.text))
+        return out[: req.size]
+
+    def similar(self, req: SimilarRequest) -> SearchResult:
+        spec = self._spec(req.index)
+        indices = req.indices or (req.index,)
+        body = compiler.compile_similar(self.catalog, req, spec.read_alias(self.prefix))
+        started = time.perf_counter()
+        try:
+            resp = self._call(self.client.search, index=self._aliases(indices), **body)
+        except QueryError:
+            return SearchResult(0, [])
+        took = (time.perf_counter() - started) * 1000
+        hits = [Hit(self._logical(h["_index"]), h["_id"], h.get("_score"), h.get("_source", {})) for h in resp["hits"]["hits"]]
+        return SearchResult(resp["hits"]["total"]["value"], hits, {}, None, took)
+
+    def get_document(self, index: str, id: str) -> dict[str, Any] | None:
+        try:
+            resp = self._call(self.client.get, index=self._spec(index).read_alias(self.prefix), id=id)
+        except NotFoundError:
+            return None
+        return resp["_source"]
+
+    def count(self, index: str) -> int:
+        return int(self._call(self.client.count, index=self._spec(index).read_alias(self.prefix))["count"])
+
+    def iter_versions(self, index: str) -> Iterator[tuple[str, int]]:
+        alias = self._spec(index).read_alias(self.prefix)
+        try:
+            for hit in es_helpers.scan(self.client, index=alias, query={"query": {"match_all": {}}}, _source=False, version=True, size=2000):
+                yield hit["_id"], int(hit.get("_version", 0))
+        except TransportError as exc:
+            raise BackendUnavailable(str(exc)) from exc

@@ -1,0 +1,221 @@
+"""SearchRequest -> Elasticsearch 8 request body. Pure functions, no client, no I/O."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from .. import analysis, textquery
+from ..catalog import Catalog
+from ..errors import UnsupportedQuery
+from ..query import (
+    AllOf, And, AnyOf, Exists, FacetSpec, Filter, Highlight, MatchAll, NoneOf, Not, Or, Phrase, QueryNode, Range,
+    SearchRequest, SimilarRequest, Sort, SuggestRequest, Term, Terms, Text, has_text,
+)
+
+MATCH_NONE: dict[str, Any] = {"match_none": {}}
+MATCH_ALL: dict[str, Any] = {"match_all": {}}
+TIEBREAK_FIELD = "id"
+
+
+def _value(v: Any) -> Any:
+    if isinstance(v, datetime):
+        return v.isoformat()
+    if isinstance(v, date):
+        return v.isoformat()
+    return v
+
+
+def search_fields(catalog: Catalog, indices: tuple[str, ...], fields: tuple[str, ...] | None) -> list[str]:
+    """``field^boost`` strings: the requested fields, or every index's declared search fields."""
+    boosts: dict[str, float] = {}
+    for name in indices:
+        for f, b in catalog.get(name).search_fields.items():
+            boosts.setdefault(f, b)
+    if fields:
+        for f in fields:
+            info = catalog.resolve_field(indices, f)
+            if not info.is_text:
+                raise UnsupportedQuery(f"{f!r} is not a text field", field=f)
+        return [f"{f}^{boosts[f]:g}" if f in boosts else f for f in fields]
+    return [f"{f}^{b:g}" for f, b in boosts.items()]
+
+
+def _item(item: textquery.Item, fields: list[str]) -> dict[str, Any] | None:
+    if not analysis.has_terms(item.text):
+        return None
+    if isinstance(item, textquery.QuotedPhrase):
+        return {"multi_match": {"query": item.text, "type": "phrase", "fields": fields}}
+    # cross_fields + and: every token of the word must occur, each in any of the fields
+    # (the same rule the SQLite engine applies with "t1" AND "t2" over all its columns).
+    return {"multi_match": {"query": item.text, "type": "cross_fields", "operator": "and", "fields": fields}}
+
+
+def compile_text(text: Text, fields: list[str]) -> dict[str, Any]:
+    parsed = textquery.parse(text.query)
+    groups = []
+    for group in parsed.groups:
+        clauses = [c for c in (_item(i, fields) for i in group) if c is not None]
+        if clauses:
+            groups.append(clauses[0] if len(clauses) == 1 else {"bool": {"should": clauses, "minimum_should_match": 1}})
+    excluded = [c for c in (_item(i, fields) for i in parsed.excluded) if c is not None]
+    if not groups and not excluded:
+        return MATCH_NONE
+    bool_: dict[str, Any] = {}
+    if groups:
+        if text.operator == "and":
+            bool_["must"] = groups
+        else:
+            bool_["should"] = groups
+            bool_["minimum_should_match"] = 1
+    else:
+        bool_["must"] = [MATCH_ALL]
+    if excluded:
+        bool_["must_not"] = excluded
+    return {"bool": bool_}
+
+
+def compile_query(catalog: Catalog, indices: tuple[str, ...], node: QueryNode | None) -> dict[str, Any]:
+    if node is None or isinstance(node, MatchAll):
+        return MATCH_ALL
+    if isinstance(node, Text):
+        return compile_text(node, search_fields(catalog, indices, node.fields))
+    if isinstance(node, Phrase):
+        if not analysis.has_terms(node.text):
+            return MATCH_NONE
+        return {"multi_match": {"query": node.text, "type": "phrase", "fields": search_fields(catalog, indices, node.fields)}}
+    if isinstance(node, And):
+        return {"bool": {"must": [compile_query(catalog, indices, c) for c in node.children]}}
+    if isinstance(node, Or):
+        return {"bool": {"should": [compile_query(catalog, indices, c) for c in node.children], "minimum_should_match": 1}}
+    if isinstance(node, Not):
+        return {"bool": {"must": [MATCH_ALL], "must_not": [compile_query(catalog, indices, node.child)]}}
+    raise UnsupportedQuery(f"unknown query node {type(node).__name__}")
+
+
+def compile_filter(f: Filter) -> dict[str, Any]:
+    if isinstance(f, Term):
+        return {"term": {f.field: _value(f.value)}}
+    if isinstance(f, Terms):
+        return {"terms": {f.field: [_value(v) for v in f.values]}}
+    if isinstance(f, Range):
+        bounds = {k: _value(getattr(f, k)) for k in ("gte", "gt", "lte", "lt") if getattr(f, k) is not None}
+        return {"range": {f.field: bounds}}
+    if isinstance(f, Exists):
+        return {"exists": {"field": f.field}}
+    if isinstance(f, AllOf):
+        return {"bool": {"filter": [compile_filter(c) for c in f.filters]}}
+    if isinstance(f, AnyOf):
+        return {"bool": {"should": [compile_filter(c) for c in f.filters], "minimum_should_match": 1}}
+    if isinstance(f, NoneOf):
+        return {"bool": {"must_not": [compile_filter(c) for c in f.filters]}}
+    raise UnsupportedQuery(f"unknown filter {type(f).__name__}")
+
+
+def _facet_agg(facet: FacetSpec) -> dict[str, Any]:
+    if facet.kind == "range":
+        ranges = []
+        for r in facet.ranges:
+            item: dict[str, Any] = {"key": r.key}
+            if r.gte is not None:
+                item["from"] = r.gte
+            if r.lt is not None:
+                item["to"] = r.lt
+            ranges.append(item)
+        return {"range": {"field": facet.field, "ranges": ranges, "keyed": False}}
+    order = {
+        "count": [{"_count": "desc"}, {"_key": "asc"}],
+        "key_asc": [{"_key": "asc"}],
+        "key_desc": [{"_key": "desc"}],
+    }[facet.order]
+    # shard_size well above size keeps counts exact on the small shard counts we use
+    return {"terms": {"field": facet.field, "size": facet.size, "shard_size": max(facet.size * 10, 100), "order": order}}
+
+
+def compile_aggs(req: SearchRequest) -> dict[str, Any]:
+    selections = req.facet_filter_map()
+    aggs: dict[str, Any] = {}
+    for facet in req.facets:
+        others = [compile_filter(f) for name, f in selections.items() if name != facet.key]
+        inner = _facet_agg(facet)
+        if others:
+            aggs[facet.key] = {"filter": {"bool": {"filter": others}}, "aggs": {"buckets": inner}}
+        else:
+            aggs[facet.key] = inner
+    return aggs
+
+
+def compile_sort(sort: tuple[Sort, ...], scored: bool) -> list[Any]:
+    out: list[Any] = []
+    for s in sort or ((Sort.score(),) if scored else ()):
+        if s.field == "_score":
+            out.append({"_score": {"order": "desc" if s.desc else "asc"}})
+        else:
+            out.append({s.field: {"order": "desc" if s.desc else "asc", "missing": "_last"}})
+    out.append({TIEBREAK_FIELD: {"order": "asc"}})
+    return out
+
+
+def compile_highlight(catalog: Catalog, indices: tuple[str, ...], hl: Highlight) -> dict[str, Any]:
+    fields = hl.fields or tuple(dict.fromkeys(f for name in indices for f in catalog.get(name).highlight_fields))
+    return {
+        "encoder": "html",
+        "pre_tags": [hl.pre],
+        "post_tags": [hl.post],
+        "require_field_match": False,
+        "fields": {
+            f: {"type": "unified", "fragment_size": hl.fragment_size, "number_of_fragments": hl.number_of_fragments}
+            for f in fields
+        },
+    }
+
+
+def compile_search(catalog: Catalog, req: SearchRequest, search_after: list[Any] | None = None) -> dict[str, Any]:
+    """The body of ``POST /<aliases>/_search``."""
+    query = compile_query(catalog, req.indices, req.query)
+    if req.filters:
+        query = {"bool": {"must": [query], "filter": [compile_filter(f) for f in req.filters]}}
+    body: dict[str, Any] = {
+        "query": query,
+        "size": req.page.size,
+        "track_total_hits": True,
+        "sort": compile_sort(req.sort, has_text(req.query)),
+    }
+    if search_after is not None:
+        body["search_after"] = search_after
+    else:
+        body["from"] = req.page.offset
+    if any(s.field != "_score" for s in req.sort) and has_text(req.query):
+        body["track_scores"] = True
+    selections = [compile_filter(f) for _, f in req.facet_filters]
+    if selections:
+        body["post_filter"] = {"bool": {"filter": selections}}
+    if req.facets:
+        body["aggs"] = compile_aggs(req)
+    if req.highlight is not None:
+        body["highlight"] = compile_highlight(catalog, req.indices, req.highlight)
+    if req.source is not None:
+        body["_source"] = list(req.source)
+    return body
+
+
+def compile_suggest(req: SuggestRequest, field: str = "suggest") -> dict[str, Any]:
+    completion: dict[str, Any] = {"field": field, "size": req.size, "skip_duplicates": True}
+    return {"_source": ["id", "title"], "suggest": {"s": {"prefix": req.text, "completion": completion}}}
+
+
+def compile_similar(catalog: Catalog, req: SimilarRequest, like_index: str) -> dict[str, Any]:
+    fields = list(req.fields or catalog.get(req.index).similar_fields)
+    mlt = {
+        "more_like_this": {
+            "fields": fields,
+            "like": [{"_index": like_index, "_id": req.id}],
+            "min_term_freq": 1,
+            "min_doc_freq": 1,
+            "max_query_terms": 25,
+            "minimum_should_match": "30%",
+        }
+    }
+    query: dict[str, Any] = mlt
+    if req.filters:
+        query = {"bool": {"must": [mlt], "filter": [compile_filter(f) for f in req.filters]}}
+    return {"query": query, "size": req.size, "track_total_hits": True}

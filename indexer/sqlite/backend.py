@@ -1,0 +1,585 @@
+"""The embedded engine: SQLite FTS5 in one database file, no server.
+
+Behaves like the Elasticsearch engine for everything the conformance suite checks: versioned
+upserts, bm25 ranking with field boosts, filters, multi-select facets, sorting with cursors,
+highlighting, completion and "more like this"."""
+from __future__ import annotations
+
+import functools
+import json
+import math
+import os
+import sqlite3
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from .. import analysis
+from ..base import SearchBackend, decode_cursor, encode_cursor
+from ..errors import BackendUnavailable, IndexMissing, QueryError
+from ..catalog import FieldInfo
+from ..query import Highlight, SearchRequest, SimilarRequest, Sort, SuggestRequest, has_text
+from ..results import BulkReport, FacetBucket, Health, Hit, IndexDoc, ItemError, SearchResult, Suggestion
+from ..validate import check_search
+from . import compiler as C
+from .capability import fts5_available
+from .highlight import highlight_value
+from .schema import VALUE_GAP, SqliteIndexSchema, TableSet, ValueError_, from_column, ident, to_column
+
+CHUNK_SIZE = 500
+META_TABLE = "search_index_meta"
+REBUILD_SUFFIX = "__rb"
+MAX_CODEPOINT = chr(0x10FFFF)
+_SCORE_INFO = FieldInfo("_score", "double", False, "_score")
+
+
+def _get_path(source: Mapping[str, Any], path: str) -> Any:
+    value: Any = source
+    for part in path.split("."):
+        if isinstance(value, Mapping):
+            value = value.get(part)
+        elif isinstance(value, list):
+            value = [v.get(part) for v in value if isinstance(v, Mapping)]
+        else:
+            return None
+    return value
+
+
+def _norm_suggest(text: str) -> str:
+    return analysis.fold_width(text).lower()
+
+
+class SqliteFtsBackend(SearchBackend):
+    """Params: ``sqlite_path`` (database file; default ``var/search.sqlite3``), ``index_prefix``."""
+
+    name = "sqlite"
+
+    def __init__(self, params: Mapping[str, Any] | None = None):
+        super().__init__(params)
+        if not fts5_available():
+            raise BackendUnavailable("this SQLite build has no FTS5 extension")
+        self.path = str(self.params.get("sqlite_path") or "var/search.sqlite3")
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        self._all: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+        self._schemas = {name: SqliteIndexSchema(self.catalog.get(name), self.prefix) for name in self.catalog.names()}
+
+    # -- connections ------------------------------------------------------------------------
+    @property
+    def conn(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None or getattr(self._local, "pid", None) != os.getpid():
+            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA busy_timeout=30000")
+            conn.execute("PRAGMA cache_size=-65536")
+            self._local.conn, self._local.pid = conn, os.getpid()
+            with self._lock:
+                self._all.append(conn)
+        return conn
+
+    def close(self) -> None:
+        with self._lock:
+            for conn in self._all:
+                try:
+                    conn.close()
+                except sqlite3.Error:
+                    pass
+            self._all.clear()
+        self._local = threading.local()
+
+    def _schema(self, index: str) -> SqliteIndexSchema:
+        self.catalog.get(index)  # raises IndexMissing for unknown names
+        return self._schemas[index]
+
+    def _exists(self, schema: SqliteIndexSchema, suffix: str = "") -> bool:
+        row = self.conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (schema.tables(suffix).raw("docs"),)).fetchone()
+        return row is not None
+
+    def _require(self, schema: SqliteIndexSchema) -> TableSet:
+        if not self._exists(schema):
+            raise IndexMissing(f"index {schema.name!r} does not exist; run `flask index init`")
+        return schema.tables()
+
+    # -- lifecycle --------------------------------------------------------------------------
+    def ensure_indices(self, names: Iterable[str] | None = None) -> list[str]:
+        conn = self.conn
+        conn.execute(f"CREATE TABLE IF NOT EXISTS {META_TABLE} (name TEXT PRIMARY KEY, version INTEGER NOT NULL, base TEXT NOT NULL, created TEXT NOT NULL)")
+        created = []
+        for name in names or self.catalog.names():
+            schema = self._schema(name)
+            if self._exists(schema):
+                continue
+            stamp = datetime.now(timezone.utc).strftime("%Y%m%d%H%M%S%f")
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                for stmt in schema.ddl(stamp=stamp):
+                    conn.execute(stmt)
+                self._create_vocab(schema)
+                conn.execute(
+                    f"INSERT OR REPLACE INTO {META_TABLE} VALUES (?, ?, ?, ?)",
+                    (self.prefix + name, schema.spec.version, schema.base, stamp),
+                )
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            created.append(name)
+        return created
+
+    def _create_vocab(self, schema: SqliteIndexSchema) -> None:
+        t = schema.tables()
+        self.conn.execute(f"DROP TABLE IF EXISTS {ident(schema.base + '_vocab')}")
+        self.conn.execute(f"CREATE VIRTUAL TABLE {ident(schema.base + '_vocab')} USING fts5vocab({ident(t.raw('fts'))}, 'row')")
+
+    def _drop_tables(self, schema: SqliteIndexSchema, suffix: str = "") -> None:
+        t = schema.tables(suffix)
+        if not suffix:
+            self.conn.execute(f"DROP TABLE IF EXISTS {ident(schema.base + '_vocab')}")
+        for kind in ("fts", "docs", "vals", "sugg", "tomb"):
+            self.conn.execute(f"DROP TABLE IF EXISTS {getattr(t, kind)}")
+
+    def drop_indices(self, names: Iterable[str] | None = None) -> None:
+        conn = self.conn
+        for name in names or self.catalog.names():
+            schema = self._schema(name)
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                self._drop_tables(schema)
+                self._drop_tables(schema, REBUILD_SUFFIX)
+                if conn.execute("SELECT 1 FROM sqlite_master WHERE name=?", (META_TABLE,)).fetchone():
+                    conn.execute(f"DELETE FROM {META_TABLE} WHERE name=?", (self.prefix + name,))
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+
+    def refresh(self, index: str | None = None) -> None:
+        """Committed writes are visible at once; nothing to do."""
+
+    def rebuild(self, index: str, documents: Iterable[IndexDoc]) -> BulkReport:
+        schema = self._schema(index)
+        conn = self.conn
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%d%H%M%S%f")
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            self._drop_tables(schema, REBUILD_SUFFIX)
+            for stmt in schema.ddl(REBUILD_SUFFIX, stamp):
+                conn.execute(stmt)
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        try:
+            report = self._write(schema, schema.tables(REBUILD_SUFFIX), documents)
+        except BaseException:
+            conn.execute("BEGIN IMMEDIATE")
+            self._drop_tables(schema, REBUILD_SUFFIX)
+            conn.execute("COMMIT")
+            raise
+        # the swap: one transaction, so readers see the old copy or the new one
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            self._drop_tables(schema)
+            new, live = schema.tables(REBUILD_SUFFIX), schema.tables()
+            for kind in ("docs", "vals", "fts", "sugg", "tomb"):
+                conn.execute(f"ALTER TABLE {getattr(new, kind)} RENAME TO {getattr(live, kind)}")
+            self._create_vocab(schema)
+            conn.execute(f"CREATE TABLE IF NOT EXISTS {META_TABLE} (name TEXT PRIMARY KEY, version INTEGER NOT NULL, base TEXT NOT NULL, created TEXT NOT NULL)")
+            conn.execute(f"INSERT OR REPLACE INTO {META_TABLE} VALUES (?, ?, ?, ?)", (self.prefix + index, schema.spec.version, schema.base, stamp))
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        return report
+
+    def health(self) -> Health:
+        try:
+            self.conn.execute("SELECT 1").fetchone()
+            return Health(True, self.name, sqlite3.sqlite_version, {"path": self.path, "fts5": True})
+        except sqlite3.Error as exc:
+            return Health(False, self.name, sqlite3.sqlite_version, {"error": str(exc)})
+
+    # -- writes -----------------------------------------------------------------------------
+    def _prepare(self, schema: SqliteIndexSchema, source: Mapping[str, Any]):
+        unknown = set(source) - schema.top_level
+        if unknown:
+            raise ValueError_(f"mapping set to strict, dynamic introduction of [{sorted(unknown)[0]}] is not allowed")
+        columns = []
+        for info in schema.columns:
+            raw = _get_path(source, info.source_path)
+            if isinstance(raw, list):
+                if len(raw) > 1:
+                    raise ValueError_(f"field [{info.path}] holds one value, got a list (declare it in _meta.multi_valued)")
+                raw = raw[0] if raw else None
+            columns.append(None if raw is None else to_column(info, raw))
+        vals = []
+        for info in schema.multi:
+            raw = _get_path(source, info.source_path)
+            items = raw if isinstance(raw, list) else [raw]
+            for v in dict.fromkeys(json.dumps(x, sort_keys=True) if isinstance(x, (dict, list)) else x for x in items):
+                if v is not None:
+                    vals.append((info.path, to_column(info, v)))
+        texts = []
+        for info in schema.text_fields:
+            raw = _get_path(source, info.source_path)
+            items = raw if isinstance(raw, list) else [raw]
+            parts = [analysis.index_text(str(v)) for v in items if v not in (None, "")]
+            texts.append(f" {VALUE_GAP} ".join(p for p in parts if p))
+        suggestions = []
+        if schema.completion is not None:
+            raw = source.get(schema.completion.path)
+            entries = raw if isinstance(raw, list) else [raw] if raw is not None else []
+            for entry in entries:
+                if isinstance(entry, str):
+                    inputs, weight = [entry], 1
+                elif isinstance(entry, Mapping):
+                    inputs = entry.get("input") or []
+                    inputs = [inputs] if isinstance(inputs, str) else list(inputs)
+                    weight = int(entry.get("weight", 1))
+                else:
+                    raise ValueError_(f"field [{schema.completion.path}] expects objects with input and weight")
+                for text in inputs:
+                    if text:
+                        suggestions.append((str(text), _norm_suggest(str(text)), weight))
+        return columns, vals, texts, suggestions
+
+    def _store(self, schema: SqliteIndexSchema, t: TableSet, doc: IndexDoc) -> str:
+        conn = self.conn
+        columns, vals, texts, suggestions = self._prepare(schema, doc.source)
+        row = conn.execute(f"SELECT rowid, version FROM {t.docs} WHERE id = ?", (doc.id,)).fetchone()
+        if row is not None and row[1] > doc.version:
+            return "stale"
+        if row is None:
+            tomb = conn.execute(f"SELECT version FROM {t.tomb} WHERE id = ?", (doc.id,)).fetchone()
+            if tomb is not None and tomb[0] > doc.version:
+                return "stale"
+        source = json.dumps(doc.source, ensure_ascii=False, separators=(",", ":"), default=str)
+        names = [ident(schema.column(f.path)) for f in schema.columns]
+        if row is None:
+            placeholders = ", ".join("?" * (3 + len(names)))
+            cur = conn.execute(
+                f"INSERT INTO {t.docs} (id, version, source{''.join(', ' + n for n in names)}) VALUES ({placeholders})",
+                (doc.id, doc.version, source, *columns),
+            )
+            rowid = cur.lastrowid
+            conn.execute(f"DELETE FROM {t.tomb} WHERE id = ?", (doc.id,))
+        else:
+            rowid = row[0]
+            sets = ", ".join(["version = ?", "source = ?"] + [f"{n} = ?" for n in names])
+            conn.execute(f"UPDATE {t.docs} SET {sets} WHERE rowid = ?", (doc.version, source, *columns, rowid))
+            conn.execute(f"DELETE FROM {t.fts} WHERE rowid = ?", (rowid,))
+            conn.execute(f"DELETE FROM {t.vals} WHERE doc = ?", (rowid,))
+            conn.execute(f"DELETE FROM {t.sugg} WHERE doc = ?", (rowid,))
+        if schema.text_fields:
+            conn.execute(f"INSERT INTO {t.fts} (rowid, {', '.join(schema.fts_column(f.path) for f in schema.text_fields)}) VALUES ({', '.join('?' * (1 + len(texts)))})", (rowid, *texts))
+        if vals:
+            conn.executemany(f"INSERT INTO {t.vals} (doc, field, value) VALUES (?, ?, ?)", [(rowid, f, v) for f, v in vals])
+        if suggestions:
+            conn.executemany(
+                f"INSERT INTO {t.sugg} (doc, input, norm, weight) VALUES (?, ?, ?, ?)",
+                [(rowid, *s) for s in suggestions],
+            )
+        return "indexed"
+
+    def _write(self, schema: SqliteIndexSchema, t: TableSet, documents: Iterable[IndexDoc]) -> BulkReport:
+        report = BulkReport()
+        conn = self.conn
+        batch: list[IndexDoc] = []
+
+        def flush() -> None:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                for doc in batch:
+                    conn.execute("SAVEPOINT doc")
+                    try:
+                        outcome = self._store(schema, t, doc)
+                    except (ValueError, TypeError, sqlite3.Error) as exc:
+                        conn.execute("ROLLBACK TO doc")
+                        conn.execute("RELEASE doc")
+                        report.errors.append(ItemError(doc.id, str(exc), 400, isinstance(exc, sqlite3.OperationalError)))
+                        continue
+                    conn.execute("RELEASE doc")
+                    if outcome == "stale":
+                        report.skipped_stale += 1
+                    else:
+                        report.indexed += 1
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            batch.clear()
+
+        for doc in documents:
+            batch.append(doc)
+            if len(batch) >= CHUNK_SIZE:
+                flush()
+        if batch:
+            flush()
+        return report
+
+    def index_documents(self, index: str, documents: Iterable[IndexDoc]) -> BulkReport:
+        schema = self._schema(index)
+        return self._write(schema, self._require(schema), documents)
+
+    def delete_documents(self, index: str, ids: Iterable[str | tuple[str, int]]) -> BulkReport:
+        schema = self._schema(index)
+        t = self._require(schema)
+        conn = self.conn
+        report = BulkReport()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for item in ids:
+                doc_id, version = item if isinstance(item, tuple) else (item, None)
+                row = conn.execute(f"SELECT rowid, version FROM {t.docs} WHERE id = ?", (doc_id,)).fetchone()
+                if version is not None:
+                    if row is not None and row[1] > version:
+                        report.skipped_stale += 1
+                        continue
+                    conn.execute(f"INSERT INTO {t.tomb} (id, version) VALUES (?, ?) ON CONFLICT(id) DO UPDATE SET version = max(version, excluded.version)", (doc_id, version))
+                if row is None:
+                    continue
+                rowid = row[0]
+                for table, col in ((t.fts, "rowid"), (t.vals, "doc"), (t.sugg, "doc"), (t.docs, "rowid")):
+                    conn.execute(f"DELETE FROM {table} WHERE {col} = ?", (rowid,))
+                report.deleted += 1
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        return report
+
+    # -- search -----------------------------------------------------------------------------
+    def _run(self, sql: C.Sql) -> list[sqlite3.Row | tuple]:
+        try:
+            return self.conn.execute(sql.text, sql.params).fetchall()
+        except sqlite3.OperationalError as exc:
+            if "fts5" in str(exc) or "MATCH" in str(exc):
+                raise QueryError(f"查询无法解析 / the query could not be parsed: {exc}", code="invalid_query") from exc
+            if "no such table" in str(exc):
+                raise IndexMissing(str(exc)) from exc
+            raise
+
+    def search(self, req: SearchRequest) -> SearchResult:
+        check_search(self.catalog, req)
+        started = time.perf_counter()
+        sorts = list(req.sort) or ([Sort.score()] if has_text(req.query) else [])
+        after = decode_cursor(self.name, req.after, len(sorts) + 1) if req.after else None
+        single = len(req.indices) == 1
+        size, offset = req.page.size, (0 if after else req.page.offset)
+        total = 0
+        rows: list[tuple[str, str, dict[str, Any], float | None, list[Any]]] = []
+        facet_counts: dict[str, Counter] = {f.key: Counter() for f in req.facets}
+        selections = req.facet_filter_map()
+        for name in req.indices:
+            schema = self._schema(name)
+            t = self._require(schema)
+            match = C.compile_match(schema, req.query)
+            from_sql, base = C.from_clause(schema, t, match)
+            base = base + [C.filters_sql(schema, t, list(req.filters))]
+            post = [C.filter_sql(schema, t, f) for f in selections.values()]
+            total += self._run(C.select("COUNT(*)", from_sql, base + post))[0][0]
+            if size > 0:
+                exprs = [self._sort_expr(schema, s) for s in sorts]
+                conds = base + post
+                if after is not None:
+                    conds = conds + [self._keyset(exprs, sorts, after)]
+                order = ", ".join(f"({e} IS NULL), {e} {'DESC' if s.desc else 'ASC'}" for e, s in zip(exprs, sorts))
+                order = f"ORDER BY {order + ', ' if order else ''}d.id ASC LIMIT ? OFFSET ?"
+                limit, off = (size, offset) if single else (offset + size, 0)
+                cols = "d.id, d.source, m.score" + "".join(f", {e}" for e in exprs)
+                for r in self._run(C.select(cols, from_sql, conds, order, [limit, off])):
+                    rows.append((name, r[0], json.loads(r[1]), r[2], [from_column(self._sort_info(schema, s), v) for s, v in zip(sorts, r[3:])]))
+            for facet in req.facets:
+                others = [C.filter_sql(schema, t, f) for key, f in selections.items() if key != facet.key]
+                self._facet(schema, t, from_sql, base + others, facet, facet_counts[facet.key])
+        if not single:
+            rows.sort(key=functools.cmp_to_key(lambda a, b: self._compare(a, b, sorts)))
+            rows = rows[offset : offset + size]
+        hits = [Hit(name, doc_id, score, source) for name, doc_id, source, score, _ in rows]
+        if req.highlight is not None and hits:
+            self._highlight(req, hits)
+        facets = {f.key: self._facet_buckets(req, f, facet_counts[f.key]) for f in req.facets}
+        next_cursor = None
+        if rows and len(rows) == size:
+            last = rows[-1]
+            next_cursor = encode_cursor(self.name, [*last[4], last[1]])
+        return SearchResult(total, hits, facets, next_cursor, (time.perf_counter() - started) * 1000)
+
+    def _sort_info(self, schema: SqliteIndexSchema, s: Sort):
+        if s.field == "_score":
+            return _SCORE_INFO
+        return schema.spec.fields.get(s.field) or _SCORE_INFO
+
+    def _sort_expr(self, schema: SqliteIndexSchema, s: Sort) -> str:
+        if s.field == "_score":
+            return "m.score"
+        info = schema.spec.fields.get(s.field)
+        if info is None or not info.is_scalar or info.multi:
+            return "NULL"
+        return f"d.{ident(schema.column(s.field))}"
+
+    @staticmethod
+    def _keyset(exprs: list[str], sorts: list[Sort], values: list[Any]) -> C.Sql:
+        cond = C.Sql("d.id > ?", [values[-1]])
+        for expr, s, v in reversed(list(zip(exprs, sorts, values[:-1]))):
+            if isinstance(v, bool):
+                v = int(v)
+            if v is None:
+                cond = C.Sql(f"({expr} IS NULL AND {cond.text})", cond.params)
+            else:
+                op = "<" if s.desc else ">"
+                cond = C.Sql(f"(({expr} {op} ? OR {expr} IS NULL) OR ({expr} = ? AND {cond.text}))", [v, v, *cond.params])
+        return cond
+
+    @staticmethod
+    def _compare(a, b, sorts: list[Sort]) -> int:
+        for s, va, vb in zip(sorts, a[4], b[4]):
+            if va is None and vb is None:
+                continue
+            if va is None:
+                return 1
+            if vb is None:
+                return -1
+            if va != vb:
+                return (-1 if va < vb else 1) * (-1 if s.desc else 1)
+        return (a[1] > b[1]) - (a[1] < b[1])
+
+    def _facet(self, schema, t, from_sql: C.Sql, conds: list[C.Sql], facet, counts: Counter) -> None:
+        info = schema.spec.fields.get(facet.field)
+        if info is None:
+            return
+        if info.multi:
+            src = C.Sql(from_sql.text + f" JOIN {t.vals} v ON v.doc = d.rowid AND v.field = ?", from_sql.params + [facet.field])
+            value, count = "v.value", "COUNT(DISTINCT d.rowid)"
+        else:
+            src, value, count = from_sql, f"d.{ident(schema.column(facet.field))}", "COUNT(*)"
+        if facet.kind == "range":
+            cases, params = [], []
+            for r in facet.ranges:
+                cond = " AND ".join([f"{value} >= ?"] * (r.gte is not None) + [f"{value} < ?"] * (r.lt is not None)) or f"{value} IS NOT NULL"
+                params += [x for x in (r.gte, r.lt) if x is not None]
+                cases.append(f"COUNT(DISTINCT CASE WHEN {cond} THEN d.rowid END)")
+            sql = C.select(", ".join(cases), src, conds)
+            row = self._run(C.Sql(sql.text, params + sql.params))[0]  # CASE parameters come first in the text
+            for r, n in zip(facet.ranges, row):
+                counts[r.key] += n or 0
+            return
+        for key, n in self._run(C.select(f"{value} AS k, {count} AS n", src, conds + [C.Sql(f"{value} IS NOT NULL")], "GROUP BY k")):
+            counts[from_column(info, key)] += n
+
+    def _facet_buckets(self, req: SearchRequest, facet, counts: Counter) -> list[FacetBucket]:
+        if facet.kind == "range":
+            return [FacetBucket(r.key, counts.get(r.key, 0)) for r in facet.ranges]
+        items = [(k, n) for k, n in counts.items() if n > 0]
+        if facet.order == "count":
+            items.sort(key=lambda kv: (-kv[1], kv[0]))
+        else:
+            items.sort(key=lambda kv: kv[0], reverse=facet.order == "key_desc")
+        return [FacetBucket(k, n) for k, n in items[: facet.size]]
+
+    def _highlight(self, req: SearchRequest, hits: list[Hit]) -> None:
+        hl: Highlight = req.highlight  # type: ignore[assignment]
+        wanted = C.positive_terms(req.query)
+        if not wanted:
+            return
+        for hit in hits:
+            spec = self.catalog.get(hit.index)
+            fields = hl.fields or spec.highlight_fields
+            for f in fields:
+                info = spec.fields.get(f)
+                if info is None or not info.is_text:
+                    continue
+                frags = highlight_value(_get_path(hit.source, info.source_path), wanted, size=hl.fragment_size, count=hl.number_of_fragments, pre=hl.pre, post=hl.post)
+                if frags:
+                    hit.highlights[f] = frags
+
+    # -- suggestions and similar records -----------------------------------------------------
+    def suggest(self, req: SuggestRequest) -> list[Suggestion]:
+        text = req.text.strip()[:100]
+        if not text:
+            return []
+        norm = _norm_suggest(text)
+        best: dict[str, Suggestion] = {}
+        for name in req.indices:
+            schema = self._schema(name)
+            t = self._require(schema)
+            sql = (f"SELECT s.input, d.id, s.weight FROM {t.sugg} s JOIN {t.docs} d ON d.rowid = s.doc "
+                   f"WHERE s.norm >= ? AND s.norm < ? ORDER BY s.weight DESC, s.input ASC LIMIT ?")
+            for input_, doc_id, weight in self.conn.execute(sql, (norm, norm + MAX_CODEPOINT, req.size * 5)).fetchall():
+                current = best.get(input_)
+                if current is None or weight > current.weight:
+                    best[input_] = Suggestion(input_, name, doc_id, weight)
+        return sorted(best.values(), key=lambda s: (-s.weight, s.text))[: req.size]
+
+    def similar(self, req: SimilarRequest) -> SearchResult:
+        started = time.perf_counter()
+        schema = self._schema(req.index)
+        t = self._require(schema)
+        row = self.conn.execute(f"SELECT rowid, source FROM {t.docs} WHERE id = ?", (req.id,)).fetchone()
+        if row is None:
+            return SearchResult(0, [])
+        source = json.loads(row[1])
+        fields = req.fields or schema.spec.similar_fields
+        tf: Counter = Counter()
+        for f in fields:
+            info = schema.spec.fields.get(f)
+            if info is None or not info.is_text:
+                continue
+            value = _get_path(source, info.source_path)
+            for v in value if isinstance(value, list) else [value]:
+                if isinstance(v, str):
+                    tf.update(analysis.terms(v, unigrams=True))
+        if not tf:
+            return SearchResult(0, [])
+        n_docs = self.conn.execute(f"SELECT COUNT(*) FROM {t.docs}").fetchone()[0] or 1
+        vocab = ident(schema.base + "_vocab")
+        df: dict[str, int] = {}
+        terms = list(tf)
+        for i in range(0, len(terms), 500):
+            chunk = terms[i : i + 500]
+            for term, doc in self.conn.execute(f"SELECT term, doc FROM {vocab} WHERE term IN ({', '.join('?' * len(chunk))})", chunk):
+                df[term] = doc
+        # the same term weight Lucene's MoreLikeThis uses: tf * (log(N / (df + 1)) + 1)
+        scored = sorted(((tf[w] * (math.log(n_docs / (df.get(w, 0) + 1)) + 1), w) for w in tf if df.get(w, 0) >= 1), reverse=True)[:25]
+        if not scored:
+            return SearchResult(0, [])
+        columns = [schema.fts_column(f) for f in fields if f in {x.path for x in schema.text_fields}]
+        expr = "{" + " ".join(columns) + "} : (" + " OR ".join(f'"{w}"' for _, w in scored) + ")"
+        hits: list[Hit] = []
+        total = 0
+        for name in req.indices or (req.index,):
+            other = self._schema(name)
+            ot = self._require(other)
+            cols = [other.fts_column(f) for f in fields if f in {x.path for x in other.text_fields}]
+            if not cols:
+                continue
+            e = "{" + " ".join(cols) + "} : (" + " OR ".join(f'"{w}"' for _, w in scored) + ")" if name != req.index else expr
+            from_sql, base = C.from_clause(other, ot, C.Match("fts", e))
+            conds = base + [C.filters_sql(other, ot, list(req.filters)), C.Sql("d.id != ?", [req.id])]
+            total += self._run(C.select("COUNT(*)", from_sql, conds))[0][0]
+            for doc_id, src, score in self._run(C.select("d.id, d.source, m.score", from_sql, conds, "ORDER BY m.score DESC, d.id ASC LIMIT ?", [req.size])):
+                hits.append(Hit(name, doc_id, score, json.loads(src)))
+        hits.sort(key=lambda h: (-(h.score or 0), h.id))
+        return SearchResult(total, hits[: req.size], {}, None, (time.perf_counter() - started) * 1000)
+
+    # -- reads by id ---------------------------------------------------------------------------
+    def get_document(self, index: str, id: str) -> dict[str, Any] | None:
+        t = self._require(self._schema(index))
+        row = self.conn.execute(f"SELECT source FROM {t.docs} WHERE id = ?", (id,)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def count(self, index: str) -> int:
+        t = self._require(self._schema(index))
+        return int(self.conn.execute(f"SELECT COUNT(*) FROM {t.docs}").fetchone()[0])
+
+    def iter_versions(self, index: str) -> Iterator[tuple[str, int]]:
+        t = self._require(self._schema(index))
+        yield from self.conn.execute(f"SELECT id, version FROM {t.docs} ORDER BY id").fetchall()

@@ -1,0 +1,240 @@
+"""SearchRequest -> SQLite FTS5 MATCH expressions and SQL. Pure functions, no connection.
+
+The free-text tree becomes one FTS5 expression per index (tokens quoted, so user input can
+never be read as FTS5 syntax); filters become SQL over the typed columns and the value table;
+scores come from ``bm25()`` with the mapping's field boosts as column weights.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from .. import analysis, textquery
+from ..errors import UnsupportedQuery
+from ..query import (
+    AllOf, And, AnyOf, Exists, Filter, MatchAll, NoneOf, Not, Or, Phrase, QueryNode, Range, Term, Terms, Text,
+)
+from .schema import SqliteIndexSchema, TableSet, ident, to_column
+
+MatchKind = Literal["fts", "all", "none", "not_fts"]
+
+
+@dataclass(frozen=True)
+class Match:
+    kind: MatchKind
+    expr: str = ""
+
+
+ALL = Match("all")
+NONE = Match("none")
+
+
+def _quote(token: str) -> str:
+    return '"' + token.replace('"', '""') + '"'
+
+
+def _columns(schema: SqliteIndexSchema, fields: tuple[str, ...] | None) -> list[str]:
+    if fields:
+        known = {f.path for f in schema.text_fields}
+        for f in fields:
+            info = schema.spec.fields.get(f)
+            if info is not None and not info.is_text:
+                raise UnsupportedQuery(f"{f!r} is not a text field", field=f)
+        paths = [f for f in fields if f in known]
+    else:
+        paths = list(schema.search_weights)
+    return [schema.fts_column(p) for p in paths]
+
+
+def _scoped(columns: list[str], expr: str) -> str:
+    return "{" + " ".join(columns) + "} : (" + expr + ")"
+
+
+def item_expr(item: textquery.Item, columns: list[str]) -> str | None:
+    if isinstance(item, textquery.QuotedPhrase):
+        toks = analysis.terms(item.text)
+        return _scoped(columns, _quote(" ".join(toks))) if toks else None
+    toks = analysis.terms(item.text)
+    if not toks:
+        return None
+    # every token of the word, each in any searched column (the rule ES cross_fields+and applies)
+    return _scoped(columns, " AND ".join(_quote(t) for t in dict.fromkeys(toks)))
+
+
+def _combine(parts: list[str], op: str) -> str:
+    return parts[0] if len(parts) == 1 else "(" + f") {op} (".join(parts) + ")"
+
+
+def text_match(schema: SqliteIndexSchema, text: Text) -> Match:
+    columns = _columns(schema, text.fields)
+    if not columns:
+        return NONE
+    parsed = textquery.parse(text.query)
+    groups = []
+    for group in parsed.groups:
+        alts = [e for e in (item_expr(i, columns) for i in group) if e]
+        if alts:
+            groups.append(_combine(alts, "OR"))
+    excluded = [e for e in (item_expr(i, columns) for i in parsed.excluded) if e]
+    if not groups and not excluded:
+        return NONE
+    if not groups:
+        return Match("not_fts", _combine(excluded, "OR"))
+    positive = _combine(groups, "AND" if text.operator == "and" else "OR")
+    if excluded:
+        return Match("fts", f"({positive}) NOT ({_combine(excluded, 'OR')})")
+    return Match("fts", positive)
+
+
+def compile_match(schema: SqliteIndexSchema, node: QueryNode | None) -> Match:
+    if node is None or isinstance(node, MatchAll):
+        return ALL
+    if isinstance(node, Text):
+        return text_match(schema, node)
+    if isinstance(node, Phrase):
+        columns = _columns(schema, node.fields)
+        toks = analysis.terms(node.text)
+        if not columns or not toks:
+            return NONE
+        return Match("fts", _scoped(columns, _quote(" ".join(toks))))
+    if isinstance(node, Not):
+        inner = compile_match(schema, node.child)
+        return {"all": NONE, "none": ALL, "fts": Match("not_fts", inner.expr), "not_fts": Match("fts", inner.expr)}[inner.kind]
+    if isinstance(node, And):
+        parts = [compile_match(schema, c) for c in node.children]
+        if any(p.kind == "none" for p in parts):
+            return NONE
+        pos = [p.expr for p in parts if p.kind == "fts"]
+        neg = [p.expr for p in parts if p.kind == "not_fts"]
+        if not pos and not neg:
+            return ALL
+        if not pos:
+            return Match("not_fts", _combine(neg, "OR"))
+        expr = _combine(pos, "AND")
+        return Match("fts", f"({expr}) NOT ({_combine(neg, 'OR')})" if neg else expr)
+    if isinstance(node, Or):
+        parts = [compile_match(schema, c) for c in node.children]
+        if any(p.kind == "all" for p in parts):
+            return ALL
+        if any(p.kind == "not_fts" for p in parts):
+            raise UnsupportedQuery("an OR with a negated branch is not supported by the embedded engine")
+        pos = [p.expr for p in parts if p.kind == "fts"]
+        return Match("fts", _combine(pos, "OR")) if pos else NONE
+    raise UnsupportedQuery(f"unknown query node {type(node).__name__}")
+
+
+def positive_terms(node: QueryNode | None) -> set[str]:
+    """Tokens a highlighter should mark: every non-negated word and phrase."""
+    if node is None or isinstance(node, MatchAll):
+        return set()
+    if isinstance(node, Text):
+        parsed = textquery.parse(node.query)
+        return {t for group in parsed.groups for item in group for t in analysis.terms(item.text)}
+    if isinstance(node, Phrase):
+        return set(analysis.terms(node.text))
+    if isinstance(node, (And, Or)):
+        return set().union(*(positive_terms(c) for c in node.children))
+    return set()
+
+
+# -- filters ---------------------------------------------------------------------------------
+
+@dataclass
+class Sql:
+    text: str
+    params: list[Any] = field(default_factory=list)
+
+    @staticmethod
+    def join(parts: list["Sql"], op: str, empty: str) -> "Sql":
+        if not parts:
+            return Sql(empty)
+        return Sql("(" + f" {op} ".join(p.text for p in parts) + ")", [x for p in parts for x in p.params])
+
+
+TRUE, FALSE = Sql("1"), Sql("0")
+
+
+def filter_sql(schema: SqliteIndexSchema, t: TableSet, f: Filter) -> Sql:
+    if isinstance(f, AllOf):
+        return Sql.join([filter_sql(schema, t, c) for c in f.filters], "AND", "1")
+    if isinstance(f, AnyOf):
+        return Sql.join([filter_sql(schema, t, c) for c in f.filters], "OR", "0")
+    if isinstance(f, NoneOf):
+        inner = Sql.join([filter_sql(schema, t, c) for c in f.filters], "OR", "0")
+        return Sql(f"NOT {inner.text}", inner.params)
+    info = schema.spec.fields.get(f.field)
+    if info is None:
+        return FALSE  # the field does not exist in this index: nothing matches (as in ES)
+    if isinstance(f, Exists):
+        if info.is_scalar and not info.multi:
+            return Sql(f"d.{ident(schema.column(f.field))} IS NOT NULL")
+        if info.is_scalar:
+            return Sql(f"EXISTS (SELECT 1 FROM {t.vals} v WHERE v.doc = d.rowid AND v.field = ?)", [f.field])
+        path = "$." + ".".join(ident(p) for p in info.source_path.split("."))
+        return Sql(f"(json_type(d.source, ?) IS NOT NULL AND json_type(d.source, ?) != 'null' "
+                   f"AND COALESCE(json_extract(d.source, ?), '') NOT IN ('', '[]'))", [path, path, path])
+    if isinstance(f, Term):
+        cond, params = "= ?", [to_column(info, f.value)]
+    elif isinstance(f, Terms):
+        params = [to_column(info, v) for v in f.values]
+        cond = "IN (" + ", ".join("?" * len(params)) + ")"
+    elif isinstance(f, Range):
+        conds, params = [], []
+        for op, sql_op in (("gte", ">="), ("gt", ">"), ("lte", "<="), ("lt", "<")):
+            bound = getattr(f, op)
+            if bound is not None:
+                conds.append(sql_op)
+                params.append(to_column(info, bound, round_up=op in ("lte", "gt")))
+        if not conds:
+            return filter_sql(schema, t, Exists(f.field))
+        cond = None
+    else:
+        raise UnsupportedQuery(f"unknown filter {type(f).__name__}")
+    if info.multi:
+        if cond is None:
+            where = " AND ".join(f"v.value {op} ?" for op in conds)
+        else:
+            where = f"v.value {cond}"
+        return Sql(f"EXISTS (SELECT 1 FROM {t.vals} v WHERE v.doc = d.rowid AND v.field = ? AND {where})", [f.field, *params])
+    col = f"d.{ident(schema.column(f.field))}"
+    if cond is None:
+        return Sql("(" + " AND ".join(f"{col} {op} ?" for op in conds) + ")", params)
+    return Sql(f"{col} {cond}", params)
+
+
+def filters_sql(schema: SqliteIndexSchema, t: TableSet, filters: list[Filter]) -> Sql:
+    return Sql.join([filter_sql(schema, t, f) for f in filters], "AND", "1")
+
+
+# -- FROM clause ----------------------------------------------------------------------------
+
+def from_clause(schema: SqliteIndexSchema, t: TableSet, match: Match) -> tuple[Sql, list[Sql]]:
+    """FROM for the documents matching ``match`` (exposing ``m.score``, NULL without text),
+    and the WHERE conditions the match itself needs."""
+    if match.kind == "fts":
+        weights = ", ".join(f"{schema.search_weights.get(f.path, 1.0):g}" for f in schema.text_fields)
+        return Sql(
+            f"FROM {t.docs} d JOIN (SELECT rowid AS rid, -bm25({t.fts}, {weights}) AS score FROM {t.fts} "
+            f"WHERE {t.fts} MATCH ?) m ON m.rid = d.rowid",
+            [match.expr],
+        ), []
+    plain = Sql(f"FROM {t.docs} d JOIN (SELECT NULL AS score) m")
+    if match.kind == "not_fts":
+        return plain, [Sql(f"d.rowid NOT IN (SELECT rowid FROM {t.fts} WHERE {t.fts} MATCH ?)", [match.expr])]
+    if match.kind == "none":
+        return plain, [FALSE]
+    return plain, []
+
+
+def select(columns: str, from_sql: Sql, conditions: list[Sql], tail: str = "", tail_params: list[Any] | None = None) -> Sql:
+    """``SELECT columns FROM ... WHERE <conditions> tail``."""
+    conds = [c for c in conditions if c.text != "1"]
+    text = f"SELECT {columns} {from_sql.text}"
+    params = list(from_sql.params)
+    if conds:
+        text += " WHERE " + " AND ".join(c.text for c in conds)
+        params += [p for c in conds for p in c.params]
+    if tail:
+        text += " " + tail
+        params += tail_params or []
+    return Sql(text, params)
