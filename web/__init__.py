@@ -1,0 +1,47 @@
+"""吉林省科技成果转化信息数据库与检索服务平台: the Flask application factory."""
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_object("web.config")
+    app.config.from_prefixed_env("TT")
+    if os.environ.get("DATABASE_URL"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"]
+    if test_config:
+        app.config.update(test_config)
+    _finish_config(app)
+
+    from .errors import register_error_handlers
+    from .extensions import register_extensions
+    from .views import register_blueprints
+    from .cli import register_commands
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_error_handlers(app)
+    register_commands(app)
+    return app
+
+
+def _finish_config(app: Flask) -> None:
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path) / 'techtransfer.sqlite3'}"
+    if not app.config.get("SECRET_KEY"):
+        if app.config.get("ENV") == "production":
+            raise RuntimeError("TT_SECRET_KEY must be set in production")
+        app.config["SECRET_KEY"] = secrets.token_hex(32)  # development only: sessions end on restart
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        # SQLite serialises writers; wait for the lock instead of failing at once
+        options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+        options.setdefault("connect_args", {"timeout": 30})
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options

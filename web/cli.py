@@ -1,0 +1,134 @@
+"""Command line: ``flask --app web db init``, ``flask --app web index init|rebuild|check``,
+``flask --app web demo load``."""
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Iterable
+from typing import Any
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+from marshmallow import ValidationError
+
+from .extensions import db
+from .proxies import current_search, current_services
+from .schemas import error_list
+from .services.identity import system_identity
+from .services.records import InstitutionResolver
+from .services.uow import unit_of_work
+
+db_cli = AppGroup("db", help="The relational store.")
+index_cli = AppGroup("index", help="The search index.")
+demo_cli = AppGroup("demo", help="Demo data.")
+
+
+@db_cli.command("init")
+def db_init() -> None:
+    """Create missing tables."""
+    from . import models  # noqa: F401  (registers every table)
+
+    db.create_all()
+    click.echo(f"tables ready in {db.engine.url.render_as_string(hide_password=True)}")
+
+
+@index_cli.command("init")
+def index_init() -> None:
+    """Create missing indices (with their aliases)."""
+    created = current_search.ensure_indices()
+    click.echo(f"{current_search.name}: created {', '.join(created) or 'nothing (all present)'}")
+
+
+@index_cli.command("rebuild")
+@click.argument("indices", nargs=-1)
+def index_rebuild(indices: tuple[str, ...]) -> None:
+    """Rebuild indices from the store and swap them in (no downtime)."""
+    started = time.perf_counter()
+    for index, report in current_services.indexer.rebuild(indices or None).items():
+        click.echo(f"{index}: {report.indexed} indexed, {len(report.errors)} errors")
+        for err in report.errors[:10]:
+            click.echo(f"  {err.id}: {err.reason}", err=True)
+    click.echo(f"done in {time.perf_counter() - started:.1f}s")
+
+
+@index_cli.command("check")
+def index_check() -> None:
+    """Compare the store with the index."""
+    ok = True
+    for check in current_services.indexer.check():
+        ok &= check.ok
+        click.echo(f"{check.index}: store {check.in_store}, index {check.in_index}, missing {len(check.missing)}, stale {len(check.stale)}, orphans {len(check.orphans)}")
+    health = current_search.health()
+    click.echo(f"engine {health.engine} {health.version or ''}: {'ok' if health.ok else 'DOWN'}")
+    if not ok or not health.ok:
+        raise SystemExit(1)
+
+
+def load_records(record_type: str, items: Iterable[dict[str, Any]], batch: int = 500) -> Counter:
+    """Validate and upsert records in batches; index each batch after its commit."""
+    service = current_services.for_type(record_type)
+    counts: Counter = Counter()
+    chunk: list[dict[str, Any]] = []
+
+    def flush() -> None:
+        resolver = InstitutionResolver(db.session)
+        with unit_of_work(db.session) as uow:
+            for raw in chunk:
+                try:
+                    data = service.validate(raw)
+                except ValidationError as exc:
+                    counts["rejected"] += 1
+                    if counts["rejected"] <= 5:
+                        click.echo(f"  rejected {raw.get('title') or raw.get('name')}: {error_list(exc.messages)[:3]}", err=True)
+                    continue
+                counts[service.upsert(system_identity, data, uow, resolver=resolver, source="demo").outcome] += 1
+        chunk.clear()
+
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= batch:
+            flush()
+    if chunk:
+        flush()
+    return counts
+
+
+@demo_cli.command("load")
+@click.option("--achievements", type=int, default=None)
+@click.option("--patents", type=int, default=None)
+@click.option("--instruments", type=int, default=None)
+@click.option("--seed", type=int, default=None)
+@click.option("--if-empty", is_flag=True, help="Do nothing when the store already holds records.")
+def demo_load(achievements: int | None, patents: int | None, instruments: int | None, seed: int | None, if_empty: bool) -> None:
+    """Load generated demo records (deterministic for a seed) and index them."""
+    from . import models
+    from .demo import generator
+
+    db.create_all()
+    current_search.ensure_indices()
+    if if_empty and db.session.query(models.Achievement.id).first() is not None:
+        click.echo("demo data already loaded")
+        return
+    cfg = current_app.config
+    seed = cfg["DEMO_SEED"] if seed is None else seed
+    started = time.perf_counter()
+    insts = generator.institutions(seed)
+    plan = [
+        ("institution", insts),
+        ("achievement", generator.achievements(cfg["DEMO_ACHIEVEMENTS"] if achievements is None else achievements, seed, insts)),
+        ("patent", generator.patents(cfg["DEMO_PATENTS"] if patents is None else patents, seed, insts)),
+        ("instrument", generator.instruments(cfg["DEMO_INSTRUMENTS"] if instruments is None else instruments, seed, insts)),
+    ]
+    for record_type, items in plan:
+        counts = load_records(record_type, items)
+        click.echo(f"{record_type}: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+    # institution pages show record counts: index institutions again now that records exist
+    current_services.indexer.rebuild(["institutions"])
+    click.echo(f"demo data loaded in {time.perf_counter() - started:.1f}s")
+
+
+def register_commands(app: Flask) -> None:
+    app.cli.add_command(db_cli)
+    app.cli.add_command(index_cli)
+    app.cli.add_command(demo_cli)

@@ -1,0 +1,44 @@
+"""Default configuration. Every key can be overridden by an environment variable with the
+``TT_`` prefix (``TT_SEARCH_BACKEND=elasticsearch``; JSON values are parsed, so
+``TT_SEARCH_ES_HOSTS='["http://es1:9200","http://es2:9200"]'`` gives a list; nested keys use
+a double underscore: ``TT_CELERY__broker_url=redis://...``). ``DATABASE_URL`` is honoured as
+well, as most hosting platforms set it."""
+
+# Deployment: "development" allows the built-in secret key; "production" refuses to start without TT_SECRET_KEY.
+ENV = "development"
+SECRET_KEY = None
+
+# The relational store: the source of truth. SQLite in the instance folder unless DATABASE_URL is set
+# (e.g. postgresql+psycopg://user:password@host:5432/techtransfer).
+SQLALCHEMY_DATABASE_URI = None
+SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+
+# Search. "sqlite" (embedded FTS5, no server; the default) or "elasticsearch".
+SEARCH_BACKEND = "sqlite"
+# SQLite engine: the database file for the search tables. None = the same file as the store when the store is SQLite.
+SEARCH_SQLITE_PATH = None
+# Elasticsearch engine: hosts, optional credentials, and the replicas to create indices with (None = the mapping files' value).
+SEARCH_ES_HOSTS = ["http://127.0.0.1:9200"]
+SEARCH_ES_API_KEY = None
+SEARCH_ES_USERNAME = None
+SEARCH_ES_PASSWORD = None
+SEARCH_ES_CA_CERTS = None
+SEARCH_ES_TIMEOUT = 30
+SEARCH_ES_NUMBER_OF_REPLICAS = None
+# Prepended to every index (or table) name, so several deployments or test runs can share one engine.
+SEARCH_INDEX_PREFIX = ""
+# Where the versioned mapping files live (None = the mappings/ folder of this source tree).
+SEARCH_MAPPINGS_DIR = None
+
+# Search page defaults.
+SEARCH_PAGE_SIZE = 20
+SEARCH_MAX_PAGE_SIZE = 100
+
+# Languages offered on the site, the first is the default.
+LANGUAGES = ["zh", "en"]
+
+# Demo data loaded by `flask demo load` (and by the first README command).
+DEMO_ACHIEVEMENTS = 2000
+DEMO_PATENTS = 1500
+DEMO_INSTRUMENTS = 500
+DEMO_SEED = 2024

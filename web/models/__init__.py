@@ -1,0 +1,14 @@
+"""SQLAlchemy models: the source of truth. The search index is derived from these rows."""
+from .achievement import Achievement, AchievementInstitution
+from .institution import Institution
+from .instrument import Instrument
+from .patent import Patent, PatentApplicant
+
+RECORD_CLASSES = {cls.RECORD_TYPE: cls for cls in (Achievement, Patent, Instrument, Institution)}
+BY_PREFIX = {cls.PREFIX: cls for cls in RECORD_CLASSES.values()}
+BY_INDEX = {cls.INDEX: cls for cls in RECORD_CLASSES.values()}
+
+__all__ = [
+    "Achievement", "AchievementInstitution", "Institution", "Instrument", "Patent", "PatentApplicant",
+    "RECORD_CLASSES", "BY_PREFIX", "BY_INDEX",
+]

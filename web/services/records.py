@@ -1,0 +1,320 @@
+"""Create, read, update and delete records of every type, with validation and indexing.
+
+Each record type is a RecordService configured with its model, schema and two functions: one
+that writes validated data onto a row, one that finds the existing row for the same real-world
+thing (its natural key), which makes imports idempotent."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from marshmallow import Schema, ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .. import normalize
+from ..models import Achievement, AchievementInstitution, Institution, Instrument, Patent, PatentApplicant
+from ..models.common import utcnow
+from ..schemas import SCHEMAS
+from .identity import Identity
+from .indexing import RecordIndexer
+from .uow import IndexOp, UnitOfWork, unit_of_work
+
+
+class RecordNotFound(LookupError):
+    pass
+
+
+class PermissionDenied(PermissionError):
+    pass
+
+
+class InstitutionResolver:
+    """Names -> Institution rows, creating unknown ones; one row per normalised name."""
+
+    def __init__(self, session: Session):
+        self.session = session
+        self._cache: dict[str, Institution] = {}
+
+    def get(self, name: str, **defaults: Any) -> Institution:
+        official = normalize.institution_name(name)
+        key = normalize.institution_key(official)
+        inst = self._cache.get(key)
+        if inst is None:
+            inst = self.session.scalar(select(Institution).where(Institution.name_key == key))
+        if inst is None:
+            inst = Institution(name=official, name_key=key, status="published", published_at=utcnow(), **defaults)
+            self.session.add(inst)
+        self._cache[key] = inst
+        return inst
+
+    @staticmethod
+    def looks_like_organisation(name: str) -> bool:
+        return len(name) > 4 or any(w in name for w in ("大学", "学院", "研究", "公司", "医院", "中心", "集团", "Univ", "Inc", "Ltd", "Co."))
+
+
+# -- data -> row ------------------------------------------------------------------------------
+
+def _replace_children(children: list, session: Session, persistent: bool) -> None:
+    """Empty an ordered child list; flush the deletes first when the rows exist, because the
+    new children reuse the same (parent, position) keys."""
+    if children:
+        children.clear()
+        if persistent:
+            session.flush()
+
+
+def _contact(rec: Any, contact: dict | None) -> None:
+    contact = contact or {}
+    rec.contact_name, rec.contact_phone, rec.contact_email = contact.get("name"), contact.get("phone"), contact.get("email")
+
+
+def apply_achievement(rec: Achievement, data: dict[str, Any], resolver: InstitutionResolver) -> None:
+    simple = (
+        "title", "title_en", "registration_no", "achievement_type", "people", "keywords", "summary", "innovations",
+        "field", "industry", "discipline", "form", "origin", "level", "stage", "trl", "funding_source", "programme",
+        "grant_no", "research_start", "research_end", "registered_at", "ip", "transfer_modes", "application_status",
+        "transfer_amount", "attachments",
+    )
+    for name in simple:
+        setattr(rec, name, data.get(name) if name not in ("people", "keywords", "innovations", "ip", "transfer_modes", "attachments") else data.get(name) or [])
+    rec.registration_no = normalize.registration_number(data.get("registration_no"))
+    rec.transferred = bool(data.get("transferred"))
+    evaluation = dict(data.get("evaluation") or {})
+    if evaluation.get("date"):
+        evaluation["date"] = evaluation["date"].isoformat()
+    rec.evaluation = {k: v for k, v in evaluation.items() if v is not None}
+    rec.ip = [dict(i) for i in data.get("ip") or []]
+    price = data.get("price") or {}
+    rec.price_mode = price.get("mode") or ("negotiable" if price else None)
+    rec.price_amount, rec.price_amount_max = price.get("amount"), price.get("amount_max")
+    rec.scores = {k: v for k, v in (data.get("scores") or {}).items() if v is not None}
+    _contact(rec, data.get("contact"))
+    institutions = [resolver.get(n) for n in data.get("institutions") or []]
+    rec.natural_key = normalize.title_key(rec.title, institutions[0].name if institutions else None)
+    current = [h.institution for h in rec.holders]
+    if [i.name_key for i in current] != [i.name_key for i in institutions]:
+        _replace_children(rec.holders, resolver.session, rec.id is not None)
+        rec.holders.extend(AchievementInstitution(position=p, institution=i) for p, i in enumerate(institutions))
+
+
+def apply_patent(rec: Patent, data: dict[str, Any], resolver: InstitutionResolver) -> None:
+    simple = (
+        "application_no", "publication_no", "grant_no", "filed_at", "publication_date", "granted_at", "kind", "title",
+        "title_en", "abstract", "first_claim", "applicant_address", "province_code", "city", "field", "ipc_main",
+        "agency", "agent", "legal_status",
+    )
+    for name in simple:
+        setattr(rec, name, data.get(name))
+    for name in ("keywords", "inventors", "owners", "ipc", "cpc", "family"):
+        setattr(rec, name, data.get(name) or [])
+    for name in ("transfers", "licences", "pledges", "citations"):
+        setattr(rec, name, data.get(name) or 0)
+    rec.priority = [{**p, "date": p["date"].isoformat() if p.get("date") else None} for p in data.get("priority") or []]
+    rec.legal_events = [{**e, "date": e["date"].isoformat() if e.get("date") else None} for e in data.get("legal_events") or []]
+    ol = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in (data.get("open_licence") or {}).items() if v is not None}
+    rec.open_licence = ol
+    rec.licence_fee = ol.get("fee")
+    names = data.get("applicants") or []
+    if [a.name for a in rec.applicants] != names:
+        _replace_children(rec.applicants, resolver.session, rec.id is not None)
+        for pos, name in enumerate(names):
+            inst = resolver.get(name) if resolver.looks_like_organisation(name) else None
+            rec.applicants.append(PatentApplicant(position=pos, name=inst.name if inst else name, institution=inst))
+
+
+def apply_instrument(rec: Instrument, data: dict[str, Any], resolver: InstitutionResolver) -> None:
+    skip = {"institution", "contact"}
+    for name in InstrumentFields:
+        if name not in skip:
+            value = data.get(name)
+            if name in ("research_areas", "service_modes", "images"):
+                value = value or []
+            setattr(rec, name, value)
+    rec.shared = True if data.get("shared") is None else bool(data["shared"])
+    rec.institution = resolver.get(data["institution"]) if data.get("institution") else None
+    _contact(rec, data.get("contact"))
+
+
+InstrumentFields = (
+    "name", "name_en", "asset_no", "class_code", "instrument_class", "model", "manufacturer", "country", "origin",
+    "specs", "functions", "research_areas", "accessories", "value", "purchased_at", "commissioned_at", "funding",
+    "lab", "address", "city", "run_status", "open_hours", "fees", "service_modes", "external_hours_per_year",
+    "external_income_per_year", "stats_year", "images", "institution", "contact",
+)
+
+
+def apply_institution(rec: Institution, data: dict[str, Any], resolver: InstitutionResolver) -> None:
+    for name in ("name_en", "type", "city", "credit_code", "address", "description", "website", "contact_name", "contact_phone", "contact_email"):
+        value = data.get(name)
+        if value is not None or name not in ("type", "city"):
+            setattr(rec, name, value)
+    rec.name = normalize.institution_name(data["name"])
+    rec.name_key = normalize.institution_key(rec.name)
+    rec.aliases = data.get("aliases") or []
+    if rec.credit_code:
+        rec.credit_code = rec.credit_code.upper()
+
+
+# -- natural keys --------------------------------------------------------------------------------
+
+def find_achievement(session: Session, data: dict[str, Any]) -> Achievement | None:
+    reg = normalize.registration_number(data.get("registration_no"))
+    if reg:
+        found = session.scalar(select(Achievement).where(Achievement.registration_no == reg))
+        if found:
+            return found
+    holders = data.get("institutions") or []
+    key = normalize.title_key(data.get("title", ""), holders[0] if holders else None)
+    return session.scalar(select(Achievement).where(Achievement.natural_key == key))
+
+
+def find_patent(session: Session, data: dict[str, Any]) -> Patent | None:
+    if data.get("application_no"):
+        found = session.scalar(select(Patent).where(Patent.application_no == data["application_no"]))
+        if found:
+            return found
+    if data.get("publication_no"):
+        return session.scalar(select(Patent).where(Patent.publication_no == data["publication_no"]))
+    return None
+
+
+def find_instrument(session: Session, data: dict[str, Any]) -> Instrument | None:
+    if not data.get("asset_no") or not data.get("institution"):
+        return None
+    key = normalize.institution_key(data["institution"])
+    return session.scalar(
+        select(Instrument).join(Institution, Instrument.institution_id == Institution.id)
+        .where(Instrument.asset_no == data["asset_no"], Institution.name_key == key)
+    )
+
+
+def find_institution(session: Session, data: dict[str, Any]) -> Institution | None:
+    key = normalize.institution_key(data.get("name", ""))
+    return session.scalar(select(Institution).where(Institution.name_key == key))
+
+
+def linked_institutions(rec: Any) -> list[Institution]:
+    """Institutions whose index documents (record counts) change with ``rec``."""
+    if isinstance(rec, Achievement):
+        return rec.institutions
+    if isinstance(rec, Patent):
+        return [a.institution for a in rec.applicants if a.institution is not None]
+    if isinstance(rec, Instrument):
+        return [rec.institution] if rec.institution is not None else []
+    return []
+
+
+@dataclass(frozen=True)
+class RecordServiceConfig:
+    record_type: str
+    model: type
+    apply: Callable[[Any, dict[str, Any], InstitutionResolver], None]
+    find: Callable[[Session, dict[str, Any]], Any]
+
+    @property
+    def schema(self) -> type[Schema]:
+        return SCHEMAS[self.record_type][0]
+
+    @property
+    def data(self) -> Callable[[Any], dict[str, Any]]:
+        return SCHEMAS[self.record_type][1]
+
+
+CONFIGS = {
+    "achievement": RecordServiceConfig("achievement", Achievement, apply_achievement, find_achievement),
+    "patent": RecordServiceConfig("patent", Patent, apply_patent, find_patent),
+    "instrument": RecordServiceConfig("instrument", Instrument, apply_instrument, find_instrument),
+    "institution": RecordServiceConfig("institution", Institution, apply_institution, find_institution),
+}
+
+
+@dataclass
+class UpsertResult:
+    record: Any
+    outcome: str  # "created", "updated" or "unchanged"
+
+
+class RecordService:
+    def __init__(self, config: RecordServiceConfig, session: Session, indexer: RecordIndexer):
+        self.config = config
+        self.session = session
+        self.indexer = indexer
+
+    # -- reads ------------------------------------------------------------------------------
+    def get(self, identity: Identity, public_id: str) -> Any:
+        number = self.config.model.parse_public_id(public_id)
+        rec = self.session.get(self.config.model, number) if number is not None else None
+        if rec is None:
+            raise RecordNotFound(public_id)
+        if rec.status != "published" and not identity.can_see_unpublished():
+            raise RecordNotFound(public_id)  # drafts are invisible, not forbidden
+        return rec
+
+    def dump(self, rec: Any) -> dict[str, Any]:
+        return self.config.schema().dump(self.config.data(rec))
+
+    # -- writes -----------------------------------------------------------------------------
+    def validate(self, raw: dict[str, Any]) -> dict[str, Any]:
+        """Validated data, or marshmallow's ValidationError with every problem listed."""
+        return self.config.schema().load(raw)
+
+    def upsert(self, identity: Identity, data: dict[str, Any], uow: UnitOfWork, *, status: str = "published",
+               resolver: InstitutionResolver | None = None, source: str | None = None) -> UpsertResult:
+        """Create, or update the record with the same natural key. ``data`` is validated."""
+        if not identity.is_admin and identity.id is None:
+            raise PermissionDenied("sign in to publish records")
+        resolver = resolver or InstitutionResolver(self.session)
+        rec = self.config.find(self.session, data)
+        outcome = "updated"
+        if rec is None:
+            rec = self.config.model(status=status)
+            if status == "published":
+                rec.published_at = utcnow()
+            rec.source = source
+            self.session.add(rec)
+            outcome = "created"
+            before = None
+        else:
+            before = self.config.schema().dump(self.config.data(rec))
+        with self.session.no_autoflush:
+            self.config.apply(rec, data, resolver)
+        self.session.flush()
+        if before is not None:
+            after = self.config.schema().dump(self.config.data(rec))
+            strip = ("revision_id", "updated_at", "created_at", "published_at")
+            if {k: v for k, v in before.items() if k not in strip} == {k: v for k, v in after.items() if k not in strip}:
+                outcome = "unchanged"
+        if outcome != "unchanged":
+            uow.register(IndexOp(self.indexer, [rec, *linked_institutions(rec)]))
+        return UpsertResult(rec, outcome)
+
+    def create(self, identity: Identity, raw: dict[str, Any], *, status: str = "published") -> Any:
+        data = self.validate(raw)
+        with unit_of_work(self.session) as uow:
+            result = self.upsert(identity, data, uow, status=status)
+        return result.record
+
+    def update(self, identity: Identity, public_id: str, raw: dict[str, Any]) -> Any:
+        rec = self.get(identity, public_id)
+        data = self.validate(raw)
+        with unit_of_work(self.session) as uow:
+            with self.session.no_autoflush:
+                self.config.apply(rec, data, InstitutionResolver(self.session))
+            self.session.flush()
+            uow.register(IndexOp(self.indexer, [rec, *linked_institutions(rec)]))
+        return rec
+
+    def delete(self, identity: Identity, public_id: str) -> None:
+        if not identity.is_admin:
+            raise PermissionDenied("only administrators delete records")
+        rec = self.get(identity, public_id)
+        from .uow import DeleteFromIndexOp
+
+        with unit_of_work(self.session) as uow:
+            uow.register(DeleteFromIndexOp(self.indexer, rec.INDEX, rec.public_id, rec.revision_id + 1))
+            self.session.delete(rec)
+
+
+__all__ = ["RecordService", "RecordNotFound", "PermissionDenied", "ValidationError", "CONFIGS", "InstitutionResolver", "UpsertResult"]

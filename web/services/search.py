@@ -1,0 +1,191 @@
+"""Search service: validated parameters -> neutral SearchRequest (+ visibility) -> result view.
+
+Visibility is decided here, for every search, never by a view: anyone sees published
+records; reviewers and administrators also see drafts when they ask for them."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from indexer import (
+    AnyOf, FacetBucket, Highlight, Page, QueryError, Range, SearchBackend, SearchRequest, SimilarRequest, SuggestRequest,
+    Term, Terms, Text,
+)
+
+from . import search_options as opts
+from .identity import Identity
+
+
+@dataclass
+class SearchParams:
+    record_type: str = "all"
+    q: str = ""
+    selections: dict[str, list[str]] = field(default_factory=dict)
+    sort: str | None = None
+    page: int = 1
+    size: int = 20
+    cursor: str | None = None
+    highlight: bool = True
+
+
+@dataclass
+class FacetValue:
+    key: Any
+    count: int
+    selected: bool
+
+
+@dataclass
+class FacetView:
+    key: str
+    definition: opts.FacetDef
+    values: list[FacetValue]
+
+
+@dataclass
+class SearchView:
+    params: SearchParams
+    total: int
+    hits: list[dict[str, Any]]
+    facets: list[FacetView]
+    sorts: tuple[opts.SortDef, ...]
+    sort: str
+    next_cursor: str | None
+    took_ms: float | None
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(min(self.total, 10_000) / max(self.params.size, 1)))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "total": self.total,
+            "page": self.params.page,
+            "size": self.params.size,
+            "pages": self.pages,
+            "sort": self.sort,
+            "next_cursor": self.next_cursor,
+            "hits": self.hits,
+            "facets": {
+                f.key: [{"key": v.key, "count": v.count, "selected": v.selected} for v in f.values] for f in self.facets
+            },
+        }
+
+
+def _coerce(value: str, field_type: str) -> Any:
+    if field_type == "boolean":
+        if value.lower() in ("true", "1", "yes", "是"):
+            return True
+        if value.lower() in ("false", "0", "no", "否"):
+            return False
+        raise QueryError(f"{value!r} is not true or false", code="invalid_filter")
+    if field_type in ("integer", "long", "short", "byte"):
+        try:
+            return int(value)
+        except ValueError:
+            raise QueryError(f"{value!r} is not a whole number", code="invalid_filter") from None
+    if field_type in ("float", "double"):
+        try:
+            return float(value)
+        except ValueError:
+            raise QueryError(f"{value!r} is not a number", code="invalid_filter") from None
+    return value
+
+
+class SearchService:
+    def __init__(self, backend: SearchBackend):
+        self.backend = backend
+
+    def visibility(self, identity: Identity, include_unpublished: bool = False) -> list[Any]:
+        if include_unpublished and identity.can_see_unpublished():
+            return []
+        return [Term("status", "published")]
+
+    def _selection_filter(self, record_type: str, definition: opts.FacetDef, values: list[str]):
+        if definition.ranges:
+            buckets = {r.key: r for r in definition.ranges}
+            ranges = []
+            for v in values:
+                r = buckets.get(v)
+                if r is None:
+                    raise QueryError(f"unknown range {v!r} for {definition.key}", code="invalid_filter", field=definition.key)
+                ranges.append(Range(definition.field, gte=r.gte, lt=r.lt))
+            return ranges[0] if len(ranges) == 1 else AnyOf(tuple(ranges))
+        info = self.backend.catalog.resolve_field(opts.INDICES[record_type], definition.field)
+        coerced = tuple(_coerce(v, info.type) for v in values)
+        return Term(definition.field, coerced[0]) if len(coerced) == 1 else Terms(definition.field, coerced)
+
+    def build_request(self, identity: Identity, p: SearchParams) -> tuple[SearchRequest, str]:
+        if p.record_type not in opts.RECORD_TYPES:
+            raise QueryError(f"unknown type {p.record_type!r}", code="invalid_type", field="type")
+        facet_defs = opts.FACETS[p.record_type]
+        selections = []
+        for key, values in p.selections.items():
+            values = [v for v in values if v != ""]
+            if not values:
+                continue
+            definition = opts.facet(p.record_type, key)
+            if definition is None:
+                raise QueryError(f"unknown filter {key!r} for {p.record_type}", code="invalid_filter", field=key)
+            selections.append((key, self._selection_filter(p.record_type, definition, values)))
+        q = p.q.strip()
+        sort_key = p.sort or ("relevance" if q else "newest")
+        sort_def = opts.sort(p.record_type, sort_key)
+        if sort_def is None:
+            raise QueryError(f"unknown sort {sort_key!r}", code="invalid_sort", field="sort")
+        request = SearchRequest(
+            indices=opts.INDICES[p.record_type],
+            query=Text(q) if q else None,
+            filters=tuple(self.visibility(identity)),
+            facet_filters=tuple(selections),
+            facets=tuple(d.spec() for d in facet_defs),
+            sort=sort_def.sorts if (q or sort_key != "relevance") else opts.NEWEST.sorts,
+            page=Page(p.page, p.size),
+            after=p.cursor,
+            highlight=Highlight(fragment_size=160) if (p.highlight and q) else None,
+        )
+        return request, sort_key
+
+    def search(self, identity: Identity, p: SearchParams) -> SearchView:
+        request, sort_key = self.build_request(identity, p)
+        result = self.backend.search(request)
+        selected = {k: set(v) for k, v in p.selections.items()}
+        facets = []
+        for d in opts.FACETS[p.record_type]:
+            buckets: list[FacetBucket] = result.facets.get(d.key, [])
+            values = [FacetValue(b.key, b.count, self._key_str(b.key) in selected.get(d.key, set())) for b in buckets]
+            facets.append(FacetView(d.key, d, values))
+        hits = [self._hit(h) for h in result.hits]
+        return SearchView(p, result.total, hits, facets, opts.SORTS[p.record_type], sort_key, result.next_cursor, result.took_ms)
+
+    @staticmethod
+    def _key_str(key: Any) -> str:
+        if isinstance(key, bool):
+            return "true" if key else "false"
+        return str(key)
+
+    @staticmethod
+    def _hit(hit) -> dict[str, Any]:
+        src = hit.source
+        return {
+            "id": hit.id,
+            "record_type": src.get("record_type"),
+            "score": hit.score,
+            "title": src.get("title"),
+            "title_en": src.get("title_en"),
+            "summary": src.get("summary"),
+            "highlights": hit.highlights,
+            "source": {k: v for k, v in src.items() if k not in ("suggest",)},
+        }
+
+    def suggest(self, identity: Identity, text: str, record_type: str = "all", size: int = 8) -> list[dict[str, Any]]:
+        indices = opts.INDICES.get(record_type, opts.INDICES["all"])
+        if record_type == "all":
+            indices = indices + ("institutions",)
+        items = self.backend.suggest(SuggestRequest(text, indices, size))
+        return [{"text": s.text, "record_type": s.index.rstrip("s"), "id": s.id} for s in items]
+
+    def similar(self, identity: Identity, index: str, public_id: str, size: int = 5, indices: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+        result = self.backend.similar(SimilarRequest(index, public_id, indices=indices, filters=tuple(self.visibility(identity)), size=size))
+        return [self._hit(h) for h in result.hits]

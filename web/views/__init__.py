@@ -1,0 +1,18 @@
+"""HTML and JSON blueprints."""
+from __future__ import annotations
+
+from flask import Flask
+
+
+def register_blueprints(app: Flask) -> None:
+    from .health import bp as health_bp
+    from .records import bp as records_bp
+    from .search import bp as search_bp
+
+    app.register_blueprint(health_bp)
+    app.register_blueprint(search_bp)
+    app.register_blueprint(records_bp)
+
+    from ..templating import register_template_helpers
+
+    register_template_helpers(app)
