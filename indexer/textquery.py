@@ -24,6 +24,7 @@ MAX_QUERY_CHARS = 256
 MAX_CLAUSES = 32
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2028\u2029\ufeff]")
+_DROP_CATEGORIES = {"So", "Sk", "Co", "Cs", "Cn"}
 _QUOTES = str.maketrans({"“": '"', "”": '"', "＂": '"', "「": '"', "」": '"'})
 
 
@@ -56,8 +57,11 @@ class ParsedQuery:
 
 
 def clean(text: str) -> str:
-    """Remove control and invisible characters; fold typographic quotes to ``"``."""
+    """Remove control and invisible characters and symbols (emoji, private use); fold
+    typographic quotes to ``"``. Symbols are dropped because engines disagree about them
+    (Lucene's tokenizer makes an emoji a word of its own, which would then be required)."""
     text = _CONTROL.sub(" ", text or "")
+    text = "".join(" " if unicodedata.category(ch) in _DROP_CATEGORIES or ch in "\ufe0e\ufe0f" else ch for ch in text)
     return unicodedata.normalize("NFC", text.translate(_QUOTES)).strip()
 
 

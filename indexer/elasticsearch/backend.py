@@ -241,12 +241,13 @@ class ElasticsearchBackend(SearchBackend):
             self._spec(name)
         body = compiler.compile_suggest(SuggestRequest(text[:100], req.indices, req.size))
         resp = self._call(self.client.search, index=self._aliases(req.indices), **body)
-        out = []
+        best: dict[str, Suggestion] = {}
         for entry in resp.get("suggest", {}).get("s", []):
             for opt in entry.get("options", []):
-                out.append(Suggestion(opt["text"], self._logical(opt["_index"]), opt["_id"], int(opt.get("_score", 0))))
-        out.sort(key=lambda s: (-s.weight, s.text))
-        return out[: req.size]
+                s = Suggestion(opt["text"], self._logical(opt["_index"]), opt["_id"], int(opt.get("_score", 0)))
+                if s.text not in best or s.weight > best[s.text].weight:
+                    best[s.text] = s
+        return sorted(best.values(), key=lambda s: (-s.weight, s.text))[: req.size]
 
     def similar(self, req: SimilarRequest) -> SearchResult:
         spec = self._spec(req.index)

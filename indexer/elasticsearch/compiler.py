@@ -199,8 +199,10 @@ def compile_search(catalog: Catalog, req: SearchRequest, search_after: list[Any]
 
 
 def compile_suggest(req: SuggestRequest, field: str = "suggest") -> dict[str, Any]:
-    completion: dict[str, Any] = {"field": field, "size": req.size, "skip_duplicates": True}
-    return {"_source": ["id", "title"], "suggest": {"s": {"prefix": req.text, "completion": completion}}}
+    # Lucene returns one input per document; skip_duplicates would also drop a text that a
+    # better-ranked input of an already listed document shares, so we de-duplicate ourselves.
+    completion: dict[str, Any] = {"field": field, "size": req.size * 3, "skip_duplicates": False}
+    return {"_source": False, "suggest": {"s": {"prefix": req.text, "completion": completion}}}
 
 
 def compile_similar(catalog: Catalog, req: SimilarRequest, like_index: str) -> dict[str, Any]:
@@ -212,7 +214,8 @@ def compile_similar(catalog: Catalog, req: SimilarRequest, like_index: str) -> d
             "min_term_freq": 1,
             "min_doc_freq": 1,
             "max_query_terms": 25,
-            "minimum_should_match": "30%",
+            # any shared term qualifies; ranking puts the closest first (the embedded engine does the same)
+            "minimum_should_match": "1",
         }
     }
     query: dict[str, Any] = mlt

@@ -511,9 +511,13 @@ class SqliteFtsBackend(SearchBackend):
         for name in req.indices:
             schema = self._schema(name)
             t = self._require(schema)
-            sql = (f"SELECT s.input, d.id, s.weight FROM {t.sugg} s JOIN {t.docs} d ON d.rowid = s.doc "
-                   f"WHERE s.norm >= ? AND s.norm < ? ORDER BY s.weight DESC, s.input ASC LIMIT ?")
-            for input_, doc_id, weight in self.conn.execute(sql, (norm, norm + MAX_CODEPOINT, req.size * 5)).fetchall():
+            # as Lucene's completion suggester: one input per document (its heaviest match,
+            # ties to the first in order), the documents by that weight
+            sql = (f"SELECT input, id, weight FROM (SELECT s.input, d.id, s.weight, row_number() OVER "
+                   f"(PARTITION BY s.doc ORDER BY s.weight DESC, s.norm ASC) AS rank FROM {t.sugg} s "
+                   f"JOIN {t.docs} d ON d.rowid = s.doc WHERE s.norm >= ? AND s.norm < ?) WHERE rank = 1 "
+                   f"ORDER BY weight DESC, input ASC LIMIT ?")
+            for input_, doc_id, weight in self.conn.execute(sql, (norm, norm + MAX_CODEPOINT, req.size * 3)).fetchall():
                 current = best.get(input_)
                 if current is None or weight > current.weight:
                     best[input_] = Suggestion(input_, name, doc_id, weight)
