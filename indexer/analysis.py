@@ -40,9 +40,8 @@ _W = rf"(?:(?!{_CJK})\w)"  # a word character that is not CJK
 _LETTER = rf"(?:(?!{_CJK})[^\W\d_])"
 _WORD = (
     rf"{_W}+(?:"
-    rf"[.'’]{_W}+"  # MidNumLet: 3.5, u.s.a, don't
-    rf"|(?<={_LETTER})[:·](?={_LETTER}){_W}+"  # MidLetter between letters
-    rf"|(?<=\d)[,;](?=\d){_W}+"  # MidNum between digits: 1,000
+    rf"(?<={_LETTER})[.'’:·](?={_LETTER}){_W}+"  # MidNumLet/MidLetter between letters: u.s.a, don't
+    rf"|(?<=\d)[.'’,;](?=\d){_W}+"  # MidNumLet/MidNum between digits: 3.5, 1,000
     r")*"
 )
 _TOKEN = re.compile(rf"(?P<cjk>{_CJK}+)|(?P<word>{_WORD})")
@@ -74,14 +73,22 @@ def fold_width(text: str) -> str:
 
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
-    return _stemmer.stemWord(word) if _HAS_LATIN.search(word) else word
+    # Lucene's PorterStemmer leaves words of one or two characters alone
+    return _stemmer.stemWord(word) if len(word) > 2 and _HAS_LATIN.search(word) else word
+
+
+# Characters Python counts as word characters but Unicode word segmentation does not
+# (circled and superscript numbers, vulgar fractions): Lucene drops them, so do we.
+_NOT_WORD = re.compile("[" + "".join(re.escape(chr(c)) for c in range(0x80, 0x30000) if unicodedata.category(chr(c)) == "No") + "]")
 
 
 def _normalise(text: str) -> str:
-    # cjk_width maps one character to one character (after NFKC of a half-width katakana the
-    # length can change only for voiced marks, which we keep as they are), so offsets hold.
+    # Both steps map one character to one character, so offsets into the original hold
+    # (a half-width katakana whose NFKC form is longer is left as it is).
     folded = fold_width(text)
-    return folded if len(folded) == len(text) else text
+    if len(folded) != len(text):
+        folded = text
+    return _NOT_WORD.sub(" ", folded)
 
 
 def tokens(text: str, *, unigrams: bool = False) -> list[Token]:

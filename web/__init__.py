@@ -20,10 +20,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         app.config.update(test_config)
     _finish_config(app)
 
-    from .errors import register_error_handlers
-    from .extensions import register_extensions
-    from .views import register_blueprints
     from .cli import register_commands
+    from .errors import register_error_handlers
+    from .views import register_blueprints
 
     register_extensions(app)
     register_blueprints(app)
@@ -45,3 +44,13 @@ def _finish_config(app: Flask) -> None:
         options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
         options.setdefault("connect_args", {"timeout": 30})
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+
+
+def register_extensions(app: Flask) -> None:
+    from .extensions import db
+    from .search import Search
+    from .services import Services
+
+    db.init_app(app)
+    Search().init_app(app)  # app.extensions["search"]: the indexer backend
+    Services().init_app(app)  # app.extensions["services"]: needs the two above

@@ -1,7 +1,7 @@
-"""Unbound extension objects; ``register_extensions`` binds them to an app."""
+"""Unbound extension objects, bound to an app in ``web.create_app``. Models import ``db``
+from here, so this module imports nothing else of ours."""
 from __future__ import annotations
 
-from flask import Flask
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy.orm import DeclarativeBase
 
@@ -12,11 +12,3 @@ class Base(DeclarativeBase):
 
 db = SQLAlchemy(model_class=Base)
 
-
-def register_extensions(app: Flask) -> None:
-    from .search import Search
-    from .services import Services
-
-    db.init_app(app)
-    Search().init_app(app)
-    Services().init_app(app)

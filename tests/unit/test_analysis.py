@@ -1,0 +1,33 @@
+from indexer import analysis
+
+
+def test_chinese_runs_become_bigrams_with_unigrams_at_index_time():
+    assert analysis.terms("锂电池") == ["锂电", "电池"]
+    assert analysis.terms("锂电池", unigrams=True) == ["锂电", "电池", "锂", "电", "池"]
+    assert analysis.terms("钢") == ["钢"]
+
+
+def test_bigrams_do_not_cross_spaces_or_latin():
+    assert analysis.terms("吉林 大学") == ["吉林", "大学"]
+    assert analysis.terms("5G通信") == ["5g", "通信"]
+
+
+def test_english_words_are_lowercased_and_stemmed_like_lucene():
+    assert analysis.terms("Batteries coated") == ["batteri", "coat"]
+    assert analysis.terms("as is") == ["as", "is"]  # short words are not stemmed
+    assert analysis.terms("3.5kg U.S.A don't 1,000 13.Oμm") == ["3.5kg", "u.s.a", "don't", "1,000", "13", "oμm"]
+
+
+def test_full_width_is_folded_and_offsets_point_into_the_original():
+    toks = analysis.tokens("ＡＢＣ 电池")
+    assert [t.text for t in toks] == ["abc", "电池"]
+    assert [(t.start, t.end) for t in toks] == [(0, 3), (4, 6)]
+
+
+def test_index_text_keeps_bigram_phrases_contiguous():
+    assert analysis.index_text("正极材料 A") == "正极 极材 材料 a 正 极 材 料"
+
+
+def test_symbols_make_no_terms():
+    assert not analysis.has_terms("* \\ 😀 ①")
+    assert analysis.has_terms("电")
