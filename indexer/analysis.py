@@ -139,6 +139,33 @@ def index_text(text: str) -> str:
     return " ".join(main + tail)
 
 
+_CJK_START = re.compile(_CJK)
+
+
+def find_terms(text: str, wanted: set[str]) -> list[tuple[int, int]]:
+    """Spans of ``text`` whose tokens (index-time: bigrams, unigrams, stemmed words) are in
+    ``wanted``; the same spans :func:`tokens` would give, found without tokenising everything.
+    Chinese terms are plain substrings of CJK runs, so one overlapping regex scan finds them."""
+    if not text or not wanted:
+        return []
+    norm = _normalise(text)
+    spans: list[tuple[int, int]] = []
+    cjk = [t for t in wanted if _CJK_START.match(t)]
+    if cjk:
+        pattern = _cjk_pattern(tuple(sorted(cjk, key=lambda t: (-len(t), t))))
+        spans += [(m.start(), m.start() + len(m.group(1))) for m in pattern.finditer(norm)]
+    if len(cjk) < len(wanted):
+        for m in _TOKEN.finditer(norm):
+            if m.lastgroup == "word" and stem(m.group().lower()) in wanted:
+                spans.append(m.span())
+    return sorted(spans)
+
+
+@lru_cache(maxsize=1024)
+def _cjk_pattern(terms: tuple[str, ...]) -> re.Pattern:
+    return re.compile("(?=(" + "|".join(re.escape(t) for t in terms) + "))")
+
+
 def has_terms(text: str) -> bool:
     """Whether the text yields any token at all (``*``, ``\\`` or emoji do not)."""
     return _TOKEN.search(_normalise(text or "")) is not None

@@ -113,13 +113,15 @@ def demo_load(achievements: int | None, patents: int | None, instruments: int | 
     cfg = current_app.config
     seed = cfg["DEMO_SEED"] if seed is None else seed
     started = time.perf_counter()
-    insts = generator.institutions(seed)
-    plan = [
-        ("institution", insts),
-        ("achievement", generator.achievements(cfg["DEMO_ACHIEVEMENTS"] if achievements is None else achievements, seed, insts)),
-        ("patent", generator.patents(cfg["DEMO_PATENTS"] if patents is None else patents, seed, insts)),
-        ("instrument", generator.instruments(cfg["DEMO_INSTRUMENTS"] if instruments is None else instruments, seed, insts)),
-    ]
+    data = generator.dataset(
+        cfg["DEMO_ACHIEVEMENTS"] if achievements is None else achievements,
+        cfg["DEMO_PATENTS"] if patents is None else patents,
+        cfg["DEMO_INSTRUMENTS"] if instruments is None else instruments,
+        seed,
+        materialize=False,
+    )
+    # patents before achievements: achievements quote the patents their holders own
+    plan = [(t, data[f"{t}s"]) for t in ("institution", "patent", "achievement", "instrument")]
     for record_type, items in plan:
         counts = load_records(record_type, items)
         click.echo(f"{record_type}: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))

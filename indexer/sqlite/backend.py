@@ -457,7 +457,7 @@ class SqliteFtsBackend(SearchBackend):
         if info is None:
             return
         if info.multi:
-            src = C.Sql(from_sql.text + f" JOIN {t.vals} v ON v.doc = d.rowid AND v.field = ?", from_sql.params + [facet.field])
+            src = C.Sql(from_sql.text + f" CROSS JOIN {t.vals} v ON v.doc = d.rowid AND v.field = ?", from_sql.params + [facet.field])
             value, count = "v.value", "COUNT(DISTINCT d.rowid)"
         else:
             src, value, count = from_sql, f"d.{ident(schema.column(facet.field))}", "COUNT(*)"

@@ -213,9 +213,12 @@ def from_clause(schema: SqliteIndexSchema, t: TableSet, match: Match) -> tuple[S
     and the WHERE conditions the match itself needs."""
     if match.kind == "fts":
         weights = ", ".join(f"{schema.search_weights.get(f.path, 1.0):g}" for f in schema.text_fields)
+        # CROSS JOIN fixes the loop order: run the MATCH once, then look documents up by rowid
+        # (left to itself the planner may scan documents by a filter index and re-run the MATCH
+        # for each one)
         return Sql(
-            f"FROM {t.docs} d JOIN (SELECT rowid AS rid, -bm25({t.fts}, {weights}) AS score FROM {t.fts} "
-            f"WHERE {t.fts} MATCH ?) m ON m.rid = d.rowid",
+            f"FROM (SELECT rowid AS rid, -bm25({t.fts}, {weights}) AS score FROM {t.fts} "
+            f"WHERE {t.fts} MATCH ?) m CROSS JOIN {t.docs} d ON d.rowid = m.rid",
             [match.expr],
         ), []
     plain = Sql(f"FROM {t.docs} d JOIN (SELECT NULL AS score) m")

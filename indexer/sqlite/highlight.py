@@ -15,7 +15,7 @@ _SENTENCE_END = re.compile(r"[。！？；!?;\n]")
 
 
 def _spans(text: str, wanted: set[str]) -> list[tuple[int, int]]:
-    spans = sorted((t.start, t.end) for t in analysis.tokens(text, unigrams=True) if t.text in wanted)
+    spans = analysis.find_terms(text, wanted)
     merged: list[tuple[int, int]] = []
     for start, end in spans:
         if merged and start <= merged[-1][1]:

@@ -155,7 +155,7 @@ class SqliteIndexSchema:
             f" source TEXT NOT NULL{', ' + cols if cols else ''})",
             f"CREATE TABLE {t.vals} (doc INTEGER NOT NULL, field TEXT NOT NULL, value)",
             f"CREATE INDEX {ident(t.raw('vals') + '_fv_' + stamp)} ON {t.vals} (field, value, doc)",
-            f"CREATE INDEX {ident(t.raw('vals') + '_doc_' + stamp)} ON {t.vals} (doc)",
+            f"CREATE INDEX {ident(t.raw('vals') + '_doc_' + stamp)} ON {t.vals} (doc, field, value)",
             "CREATE VIRTUAL TABLE {} USING fts5({}, tokenize = {})".format(
                 t.fts,
                 ", ".join(self.fts_column(f.path) for f in self.text_fields),

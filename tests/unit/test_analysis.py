@@ -31,3 +31,13 @@ def test_index_text_keeps_bigram_phrases_contiguous():
 def test_symbols_make_no_terms():
     assert not analysis.has_terms("* \\ 😀 ①")
     assert analysis.has_terms("电")
+
+
+def test_find_terms_marks_what_tokenising_would_mark():
+    text = "锂离子电池Batteries与电池管理，coated 电"
+    wanted = {"电池", "离子", "batteri", "电", "coat"}
+    covered = lambda spans: {i for start, end in spans for i in range(start, end)}  # noqa: E731
+    expected = [(t.start, t.end) for t in analysis.tokens(text, unigrams=True) if t.text in wanted]
+    found = analysis.find_terms(text, wanted)
+    assert covered(found) == covered(expected)
+    assert {s for s, _ in found} == {s for s, _ in expected}

@@ -30,7 +30,7 @@ class Achievement(RecordMixin, db.Model):
     title: Mapped[str] = mapped_column(String(300), nullable=False)
     title_en: Mapped[str | None] = mapped_column(String(500))
     registration_no: Mapped[str | None] = mapped_column(String(32), unique=True)
-    natural_key: Mapped[str] = mapped_column(String(400), nullable=False, unique=True)  # normalised title + lead holder
+    natural_key: Mapped[str] = mapped_column(String(400), nullable=False, index=True)  # normalised title + lead holder
     achievement_type: Mapped[str | None] = mapped_column(String(32))
     people: Mapped[list] = json_list()
     keywords: Mapped[list] = json_list()

@@ -141,6 +141,11 @@ class LenientDate(BilingualMixin, fields.Date):
                     break
         raise self.make_error("invalid")
 
+    def _serialize(self, value, attr, obj, **kwargs):
+        if isinstance(value, str):  # dates kept inside JSON columns are already ISO text
+            return value
+        return super()._serialize(value, attr, obj, **kwargs)
+
 
 class YearMonth(Str):
     """YYYY-MM (研究起止). Accepts 2021-3, 2021.03, 2021年3月, 202103."""

@@ -167,7 +167,12 @@ def find_achievement(session: Session, data: dict[str, Any]) -> Achievement | No
             return found
     holders = data.get("institutions") or []
     key = normalize.title_key(data.get("title", ""), holders[0] if holders else None)
-    return session.scalar(select(Achievement).where(Achievement.natural_key == key))
+    # same title and lead holder: the same achievement, unless both carry different
+    # registration numbers (then they are two registrations that happen to share a title)
+    for candidate in session.scalars(select(Achievement).where(Achievement.natural_key == key)):
+        if not reg or not candidate.registration_no:
+            return candidate
+    return None
 
 
 def find_patent(session: Session, data: dict[str, Any]) -> Patent | None:
