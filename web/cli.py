@@ -16,7 +16,6 @@ from .extensions import db
 from .proxies import current_search, current_services
 from .schemas import error_list
 from .services.identity import system_identity
-from .services.records import InstitutionResolver
 from .services.uow import unit_of_work
 
 db_cli = AppGroup("db", help="The relational store.")
@@ -72,17 +71,17 @@ def load_records(record_type: str, items: Iterable[dict[str, Any]], batch: int =
     chunk: list[dict[str, Any]] = []
 
     def flush() -> None:
-        resolver = InstitutionResolver(db.session)
+        valid = []
+        for raw in chunk:
+            try:
+                valid.append(service.validate(raw))
+            except ValidationError as exc:
+                counts["rejected"] += 1
+                if counts["rejected"] <= 5:
+                    click.echo(f"  rejected {raw.get('title') or raw.get('name')}: {error_list(exc.messages)[:3]}", err=True)
         with unit_of_work(db.session) as uow:
-            for raw in chunk:
-                try:
-                    data = service.validate(raw)
-                except ValidationError as exc:
-                    counts["rejected"] += 1
-                    if counts["rejected"] <= 5:
-                        click.echo(f"  rejected {raw.get('title') or raw.get('name')}: {error_list(exc.messages)[:3]}", err=True)
-                    continue
-                counts[service.upsert(system_identity, data, uow, resolver=resolver, source="demo").outcome] += 1
+            for result in service.upsert_many(system_identity, valid, uow, source="demo"):
+                counts[result.outcome] += 1
         chunk.clear()
 
     for item in items:

@@ -10,5 +10,7 @@ class Base(DeclarativeBase):
     pass
 
 
-db = SQLAlchemy(model_class=Base)
+# Rows stay loaded after a commit: the indexer dumps the records a unit of work just committed,
+# and reloading each one would cost a query per record. Sessions end with every request or task.
+db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 

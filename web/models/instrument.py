@@ -21,6 +21,7 @@ class Instrument(RecordMixin, db.Model):
     name: Mapped[str] = mapped_column(String(300), nullable=False)
     name_en: Mapped[str | None] = mapped_column(String(300))
     asset_no: Mapped[str | None] = mapped_column(String(64))
+    natural_key: Mapped[str | None] = mapped_column(String(300), index=True)  # normalised institution + asset number
     class_code: Mapped[str | None] = mapped_column(String(32))
     instrument_class: Mapped[str | None] = mapped_column(String(32), index=True)
     model: Mapped[str | None] = mapped_column(String(200))

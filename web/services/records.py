@@ -42,7 +42,8 @@ class InstitutionResolver:
         key = normalize.institution_key(official)
         inst = self._cache.get(key)
         if inst is None:
-            inst = self.session.scalar(select(Institution).where(Institution.name_key == key))
+            with self.session.no_autoflush:
+                inst = self.session.scalar(select(Institution).where(Institution.name_key == key))
         if inst is None:
             inst = Institution(name=official, name_key=key, status="published", published_at=utcnow(), **defaults)
             self.session.add(inst)
@@ -134,6 +135,7 @@ def apply_instrument(rec: Instrument, data: dict[str, Any], resolver: Institutio
             setattr(rec, name, value)
     rec.shared = True if data.get("shared") is None else bool(data["shared"])
     rec.institution = resolver.get(data["institution"]) if data.get("institution") else None
+    rec.natural_key = _instrument_key(data)
     _contact(rec, data.get("contact"))
 
 
@@ -159,45 +161,68 @@ def apply_institution(rec: Institution, data: dict[str, Any], resolver: Institut
 
 # -- natural keys --------------------------------------------------------------------------------
 
-def find_achievement(session: Session, data: dict[str, Any]) -> Achievement | None:
-    reg = normalize.registration_number(data.get("registration_no"))
-    if reg:
-        found = session.scalar(select(Achievement).where(Achievement.registration_no == reg))
-        if found:
-            return found
+KeyFn = Callable[[dict[str, Any]], Any]
+
+
+def _achievement_key(data: dict[str, Any]) -> str:
     holders = data.get("institutions") or []
-    key = normalize.title_key(data.get("title", ""), holders[0] if holders else None)
-    # same title and lead holder: the same achievement, unless both carry different
-    # registration numbers (then they are two registrations that happen to share a title)
-    for candidate in session.scalars(select(Achievement).where(Achievement.natural_key == key)):
-        if not reg or not candidate.registration_no:
-            return candidate
-    return None
+    return normalize.title_key(data.get("title", ""), holders[0] if holders else None)
 
 
-def find_patent(session: Session, data: dict[str, Any]) -> Patent | None:
-    if data.get("application_no"):
-        found = session.scalar(select(Patent).where(Patent.application_no == data["application_no"]))
-        if found:
-            return found
-    if data.get("publication_no"):
-        return session.scalar(select(Patent).where(Patent.publication_no == data["publication_no"]))
-    return None
-
-
-def find_instrument(session: Session, data: dict[str, Any]) -> Instrument | None:
+def _instrument_key(data: dict[str, Any]) -> str | None:
     if not data.get("asset_no") or not data.get("institution"):
         return None
-    key = normalize.institution_key(data["institution"])
-    return session.scalar(
-        select(Instrument).join(Institution, Instrument.institution_id == Institution.id)
-        .where(Instrument.asset_no == data["asset_no"], Institution.name_key == key)
-    )
+    return f"{normalize.institution_key(data['institution'])}|{normalize.clean_text(data['asset_no']).upper()}"
 
 
-def find_institution(session: Session, data: dict[str, Any]) -> Institution | None:
-    key = normalize.institution_key(data.get("name", ""))
-    return session.scalar(select(Institution).where(Institution.name_key == key))
+def _accept_achievement(column: str, candidate: Achievement, data: dict[str, Any]) -> bool:
+    # same title and lead holder is the same achievement, unless both carry different
+    # registration numbers (two registrations that happen to share a title)
+    if column != "natural_key":
+        return True
+    reg = normalize.registration_number(data.get("registration_no"))
+    return not reg or not candidate.registration_no
+
+
+class Matcher:
+    """Finds the existing row for incoming data by its natural keys (in priority order).
+
+    Built for batches: ``prefetch`` loads the candidates of many records in one query per key,
+    and rows created in the batch are remembered, so a file that holds the same record twice
+    creates it once."""
+
+    def __init__(self, session: Session, config: "RecordServiceConfig"):
+        self.session, self.config = session, config
+        self._rows: dict[tuple[str, Any], list[Any]] = {}
+        self._loaded: set[tuple[str, Any]] = set()
+
+    def prefetch(self, datas: list[dict[str, Any]]) -> None:
+        model = self.config.model
+        for column, fn in self.config.keys:
+            values = {v for v in (fn(d) for d in datas) if v is not None and (column, v) not in self._loaded}
+            values_list = sorted(values, key=str)
+            for i in range(0, len(values_list), 500):
+                chunk = values_list[i : i + 500]
+                for rec in self.session.scalars(select(model).where(getattr(model, column).in_(chunk))):
+                    self.remember(rec)
+            self._loaded |= {(column, v) for v in values}
+
+    def find(self, data: dict[str, Any]) -> Any:
+        self.prefetch([data])
+        for column, fn in self.config.keys:
+            value = fn(data)
+            for candidate in self._rows.get((column, value), []) if value is not None else []:
+                if self.config.accept(column, candidate, data):
+                    return candidate
+        return None
+
+    def remember(self, rec: Any) -> None:
+        for column, _ in self.config.keys:
+            value = getattr(rec, column)
+            if value is not None:
+                rows = self._rows.setdefault((column, value), [])
+                if rec not in rows:
+                    rows.append(rec)
 
 
 def linked_institutions(rec: Any) -> list[Institution]:
@@ -216,7 +241,8 @@ class RecordServiceConfig:
     record_type: str
     model: type
     apply: Callable[[Any, dict[str, Any], InstitutionResolver], None]
-    find: Callable[[Session, dict[str, Any]], Any]
+    keys: tuple[tuple[str, KeyFn], ...]  # natural keys: (model column, value from validated data), by priority
+    accept: Callable[[str, Any, dict[str, Any]], bool] = lambda column, candidate, data: True
 
     @property
     def schema(self) -> type[Schema]:
@@ -228,10 +254,19 @@ class RecordServiceConfig:
 
 
 CONFIGS = {
-    "achievement": RecordServiceConfig("achievement", Achievement, apply_achievement, find_achievement),
-    "patent": RecordServiceConfig("patent", Patent, apply_patent, find_patent),
-    "instrument": RecordServiceConfig("instrument", Instrument, apply_instrument, find_instrument),
-    "institution": RecordServiceConfig("institution", Institution, apply_institution, find_institution),
+    "achievement": RecordServiceConfig(
+        "achievement", Achievement, apply_achievement,
+        (("registration_no", lambda d: normalize.registration_number(d.get("registration_no"))), ("natural_key", _achievement_key)),
+        _accept_achievement,
+    ),
+    "patent": RecordServiceConfig(
+        "patent", Patent, apply_patent,
+        (("application_no", lambda d: d.get("application_no")), ("publication_no", lambda d: d.get("publication_no"))),
+    ),
+    "instrument": RecordServiceConfig("instrument", Instrument, apply_instrument, (("natural_key", _instrument_key),)),
+    "institution": RecordServiceConfig(
+        "institution", Institution, apply_institution, (("name_key", lambda d: normalize.institution_key(d.get("name", ""))),)
+    ),
 }
 
 
@@ -246,6 +281,7 @@ class RecordService:
         self.config = config
         self.session = session
         self.indexer = indexer
+        self.schema = config.schema()  # marshmallow schemas are reusable; building one is not free
 
     # -- reads ------------------------------------------------------------------------------
     def get(self, identity: Identity, public_id: str) -> Any:
@@ -258,42 +294,54 @@ class RecordService:
         return rec
 
     def dump(self, rec: Any) -> dict[str, Any]:
-        return self.config.schema().dump(self.config.data(rec))
+        return self.schema.dump(self.config.data(rec))
 
     # -- writes -----------------------------------------------------------------------------
     def validate(self, raw: dict[str, Any]) -> dict[str, Any]:
         """Validated data, or marshmallow's ValidationError with every problem listed."""
-        return self.config.schema().load(raw)
+        return self.schema.load(raw)
+
+    def matcher(self) -> Matcher:
+        return Matcher(self.session, self.config)
 
     def upsert(self, identity: Identity, data: dict[str, Any], uow: UnitOfWork, *, status: str = "published",
-               resolver: InstitutionResolver | None = None, source: str | None = None) -> UpsertResult:
-        """Create, or update the record with the same natural key. ``data`` is validated."""
+               resolver: InstitutionResolver | None = None, matcher: Matcher | None = None,
+               source: str | None = None) -> UpsertResult:
+        """Create, or update the record with the same natural key. ``data`` is validated.
+        Pass one ``resolver`` and one ``matcher`` for a whole batch (see ``upsert_many``)."""
         if not identity.is_admin and identity.id is None:
             raise PermissionDenied("sign in to publish records")
         resolver = resolver or InstitutionResolver(self.session)
-        rec = self.config.find(self.session, data)
-        outcome = "updated"
-        if rec is None:
-            rec = self.config.model(status=status)
-            if status == "published":
-                rec.published_at = utcnow()
-            rec.source = source
-            self.session.add(rec)
-            outcome = "created"
-            before = None
-        else:
-            before = self.config.schema().dump(self.config.data(rec))
+        matcher = matcher or self.matcher()
         with self.session.no_autoflush:
+            rec = matcher.find(data)
+            if rec is None:
+                rec = self.config.model(status=status)
+                if status == "published":
+                    rec.published_at = utcnow()
+                rec.source = source
+                self.session.add(rec)
+                outcome, before = "created", None
+            else:
+                outcome, before = "updated", self.dump(rec)
             self.config.apply(rec, data, resolver)
-        self.session.flush()
+        matcher.remember(rec)
         if before is not None:
-            after = self.config.schema().dump(self.config.data(rec))
             strip = ("revision_id", "updated_at", "created_at", "published_at")
+            after = self.dump(rec)
             if {k: v for k, v in before.items() if k not in strip} == {k: v for k, v in after.items() if k not in strip}:
                 outcome = "unchanged"
         if outcome != "unchanged":
             uow.register(IndexOp(self.indexer, [rec, *linked_institutions(rec)]))
         return UpsertResult(rec, outcome)
+
+    def upsert_many(self, identity: Identity, datas: list[dict[str, Any]], uow: UnitOfWork, *,
+                    status: str = "published", source: str | None = None) -> list[UpsertResult]:
+        """Upsert a batch with one natural-key query per key instead of one per record."""
+        resolver, matcher = InstitutionResolver(self.session), self.matcher()
+        with self.session.no_autoflush:
+            matcher.prefetch(datas)
+        return [self.upsert(identity, d, uow, status=status, resolver=resolver, matcher=matcher, source=source) for d in datas]
 
     def create(self, identity: Identity, raw: dict[str, Any], *, status: str = "published") -> Any:
         data = self.validate(raw)
