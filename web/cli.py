@@ -16,7 +16,6 @@ from .extensions import db
 from .proxies import current_search, current_services
 from .schemas import error_list
 from .services.identity import system_identity
-from .services.uow import unit_of_work
 
 db_cli = AppGroup("db", help="The relational store.")
 index_cli = AppGroup("index", help="The search index.")
@@ -79,7 +78,7 @@ def load_records(record_type: str, items: Iterable[dict[str, Any]], batch: int =
                 counts["rejected"] += 1
                 if counts["rejected"] <= 5:
                     click.echo(f"  rejected {raw.get('title') or raw.get('name')}: {error_list(exc.messages)[:3]}", err=True)
-        with unit_of_work(db.session) as uow:
+        with current_services.unit_of_work() as uow:
             for result in service.upsert_many(system_identity, valid, uow, source="demo"):
                 counts[result.outcome] += 1
         chunk.clear()

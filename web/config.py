@@ -30,6 +30,11 @@ SEARCH_INDEX_PREFIX = ""
 # Where the versioned mapping files live (None = the mappings/ folder of this source tree).
 SEARCH_MAPPINGS_DIR = None
 
+# After a commit, index the changed records "inline" (in the same process; the default, and
+# right for the embedded engine), through a Celery "task" (production), or "deferred" to the
+# periodic outbox drain. Whatever the mode, the outbox keeps every change until it is indexed.
+INDEXING_MODE = "inline"
+
 # Search page defaults.
 SEARCH_PAGE_SIZE = 20
 SEARCH_MAX_PAGE_SIZE = 100

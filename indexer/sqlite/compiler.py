@@ -171,8 +171,8 @@ def filter_sql(schema: SqliteIndexSchema, t: TableSet, f: Filter) -> Sql:
         if info.is_scalar:
             return Sql(f"EXISTS (SELECT 1 FROM {t.vals} v WHERE v.doc = d.rowid AND v.field = ?)", [f.field])
         path = "$." + ".".join(ident(p) for p in info.source_path.split("."))
-        return Sql(f"(json_type(d.source, ?) IS NOT NULL AND json_type(d.source, ?) != 'null' "
-                   f"AND COALESCE(json_extract(d.source, ?), '') NOT IN ('', '[]'))", [path, path, path])
+        return Sql(f"EXISTS (SELECT 1 FROM {t.src} s WHERE s.rowid = d.rowid AND json_type(s.source, ?) IS NOT NULL "
+                   f"AND json_type(s.source, ?) != 'null' AND COALESCE(json_extract(s.source, ?), '') NOT IN ('', '[]'))", [path, path, path])
     if isinstance(f, Term):
         cond, params = "= ?", [to_column(info, f.value)]
     elif isinstance(f, Terms):

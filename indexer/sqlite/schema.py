@@ -1,7 +1,9 @@
 """Mapping JSON -> SQLite tables. One logical index becomes:
 
-* ``<base>_docs``: one row per document (id, version, JSON source) plus one typed column per
+* ``<base>_docs``: one narrow row per document (id, version) plus one typed column per
   single-valued keyword/number/date/boolean field, indexed for filters, facets and sorting;
+* ``<base>_src``: the stored JSON documents, apart, so that filtering and faceting scan
+  narrow rows and the large JSON is read only for the page of hits;
 * ``<base>_vals``: (doc, field, value) rows for multi-valued scalar fields;
 * ``<base>_fts``: an FTS5 table with one column per text field, holding the tokens produced
   by :mod:`indexer.analysis` (bigrams for Chinese, stemmed words for English);
@@ -20,7 +22,7 @@ from ..catalog import NUMERIC_TYPES, FieldInfo, IndexSpec
 
 FTS_TOKENIZE = "unicode61 remove_diacritics 0 categories 'L* N* Co M*' tokenchars '.''’:·,;_'"
 VALUE_GAP = "\ue000"  # a private-use token between values of a list: phrases never span two values
-KINDS = ("docs", "vals", "fts", "sugg", "tomb")
+KINDS = ("docs", "src", "vals", "fts", "sugg", "tomb")
 
 _SQL_TYPE = {"keyword": "TEXT", "date": "TEXT", "boolean": "INTEGER"} | {t: "REAL" for t in ("float", "double", "half_float")} | {
     t: "INTEGER" for t in ("integer", "long", "short", "byte")
@@ -151,8 +153,9 @@ class SqliteIndexSchema:
         t = self.tables(suffix)
         cols = ", ".join(f"{ident(self.column(f.path))} {_SQL_TYPE[f.type]}" for f in self.columns)
         stmts = [
-            f"CREATE TABLE {t.docs} (rowid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, version INTEGER NOT NULL,"
-            f" source TEXT NOT NULL{', ' + cols if cols else ''})",
+            f"CREATE TABLE {t.docs} (rowid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, version INTEGER NOT NULL"
+            f"{', ' + cols if cols else ''})",
+            f"CREATE TABLE {t.src} (rowid INTEGER PRIMARY KEY, source TEXT NOT NULL)",
             f"CREATE TABLE {t.vals} (doc INTEGER NOT NULL, field TEXT NOT NULL, value)",
             f"CREATE INDEX {ident(t.raw('vals') + '_fv_' + stamp)} ON {t.vals} (field, value, doc)",
             f"CREATE INDEX {ident(t.raw('vals') + '_doc_' + stamp)} ON {t.vals} (doc, field, value)",

@@ -1,5 +1,6 @@
 """SQLAlchemy models: the source of truth. The search index is derived from these rows."""
 from .achievement import Achievement, AchievementInstitution
+from .ingest import HarvestSource, ImportJob, ImportRecordError, OutboxEntry
 from .institution import Institution
 from .instrument import Instrument
 from .patent import Patent, PatentApplicant
@@ -10,5 +11,5 @@ BY_INDEX = {cls.INDEX: cls for cls in RECORD_CLASSES.values()}
 
 __all__ = [
     "Achievement", "AchievementInstitution", "Institution", "Instrument", "Patent", "PatentApplicant",
-    "RECORD_CLASSES", "BY_PREFIX", "BY_INDEX",
+    "RECORD_CLASSES", "BY_PREFIX", "BY_INDEX", "HarvestSource", "ImportJob", "ImportRecordError", "OutboxEntry",
 ]

@@ -4,24 +4,53 @@ No Flask request globals here: callers pass the identity and parameters, so inge
 CLI commands use the same services as the web views."""
 from __future__ import annotations
 
+import logging
+from contextlib import AbstractContextManager
+
 from flask import Flask
 
 from ..extensions import db
 from .indexing import RecordIndexer
+from .outbox import OutboxService
 from .records import CONFIGS, RecordService
 from .search import SearchService
+from .uow import UnitOfWork, unit_of_work
+
+log = logging.getLogger(__name__)
+
+DRAIN_TASK = "ingest.drain_outbox"
 
 
 class ServiceRegistry:
     def __init__(self, app: Flask):
+        self.app = app
         backend = app.extensions["search"]
         session = db.session
         self.indexer = RecordIndexer(backend, session)
-        self.records = {name: RecordService(config, session, self.indexer) for name, config in CONFIGS.items()}
+        self.outbox = OutboxService(session, self.indexer)
+        self.records = {name: RecordService(config, session, self.unit_of_work) for name, config in CONFIGS.items()}
         self.search = SearchService(backend)
 
     def for_type(self, record_type: str) -> RecordService:
         return self.records[record_type]
+
+    def unit_of_work(self) -> AbstractContextManager[UnitOfWork]:
+        return unit_of_work(db.session, self.outbox, self.dispatch)
+
+    def dispatch(self, entry_ids: list[int]) -> None:
+        """After a commit: index the new outbox entries now, or ask a worker to. Failures
+        are logged, never raised: the commit stands and the outbox keeps the entries."""
+        mode = self.app.config.get("INDEXING_MODE", "inline")
+        try:
+            if mode == "task":
+                self.app.extensions["celery"].send_task(DRAIN_TASK, kwargs={"ids": entry_ids})
+            elif mode == "inline":
+                report = self.outbox.drain(ids=entry_ids)
+                if report.error:
+                    log.warning("indexing deferred (%s entries wait): %s", report.remaining, report.error)
+            # "deferred": leave the entries to the periodic drain (bulk loads, benchmarks)
+        except Exception:  # noqa: BLE001 - the records are committed; the outbox will retry
+            log.exception("could not dispatch %d outbox entries; the periodic drain will index them", len(entry_ids))
 
 
 class Services:
@@ -29,3 +58,6 @@ class Services:
 
     def init_app(self, app: Flask) -> None:
         app.extensions["services"] = ServiceRegistry(app)
+
+
+__all__ = ["ServiceRegistry", "Services"]

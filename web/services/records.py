@@ -18,8 +18,7 @@ from ..models import Achievement, AchievementInstitution, Institution, Instrumen
 from ..models.common import utcnow
 from ..schemas import SCHEMAS
 from .identity import Identity
-from .indexing import RecordIndexer
-from .uow import IndexOp, UnitOfWork, unit_of_work
+from .uow import DeleteFromIndexOp, IndexOp, UnitOfWork
 
 
 class RecordNotFound(LookupError):
@@ -277,10 +276,10 @@ class UpsertResult:
 
 
 class RecordService:
-    def __init__(self, config: RecordServiceConfig, session: Session, indexer: RecordIndexer):
+    def __init__(self, config: RecordServiceConfig, session: Session, unit_of_work: Callable[[], Any]):
         self.config = config
         self.session = session
-        self.indexer = indexer
+        self.unit_of_work = unit_of_work  # () -> context manager yielding a UnitOfWork
         self.schema = config.schema()  # marshmallow schemas are reusable; building one is not free
 
     # -- reads ------------------------------------------------------------------------------
@@ -332,7 +331,7 @@ class RecordService:
             if {k: v for k, v in before.items() if k not in strip} == {k: v for k, v in after.items() if k not in strip}:
                 outcome = "unchanged"
         if outcome != "unchanged":
-            uow.register(IndexOp(self.indexer, [rec, *linked_institutions(rec)]))
+            uow.register(IndexOp([rec, *linked_institutions(rec)]))
         return UpsertResult(rec, outcome)
 
     def upsert_many(self, identity: Identity, datas: list[dict[str, Any]], uow: UnitOfWork, *,
@@ -345,28 +344,26 @@ class RecordService:
 
     def create(self, identity: Identity, raw: dict[str, Any], *, status: str = "published") -> Any:
         data = self.validate(raw)
-        with unit_of_work(self.session) as uow:
+        with self.unit_of_work() as uow:
             result = self.upsert(identity, data, uow, status=status)
         return result.record
 
     def update(self, identity: Identity, public_id: str, raw: dict[str, Any]) -> Any:
         rec = self.get(identity, public_id)
         data = self.validate(raw)
-        with unit_of_work(self.session) as uow:
+        with self.unit_of_work() as uow:
             with self.session.no_autoflush:
                 self.config.apply(rec, data, InstitutionResolver(self.session))
-            self.session.flush()
-            uow.register(IndexOp(self.indexer, [rec, *linked_institutions(rec)]))
+            uow.register(IndexOp([rec, *linked_institutions(rec)]))
         return rec
 
     def delete(self, identity: Identity, public_id: str) -> None:
         if not identity.is_admin:
             raise PermissionDenied("only administrators delete records")
         rec = self.get(identity, public_id)
-        from .uow import DeleteFromIndexOp
-
-        with unit_of_work(self.session) as uow:
-            uow.register(DeleteFromIndexOp(self.indexer, rec.INDEX, rec.public_id, rec.revision_id + 1))
+        with self.unit_of_work() as uow:
+            uow.register(DeleteFromIndexOp(rec.INDEX, rec.public_id, rec.revision_id + 1))
+            uow.register(IndexOp(linked_institutions(rec)))
             self.session.delete(rec)
 
 

@@ -1,5 +1,10 @@
-"""Unit of work: database changes commit first; side effects (indexing, tasks) run only after
-the commit succeeded (Invenio's UnitOfWork, Warehouse's after-commit hooks)."""
+"""Unit of work: database changes commit first; side effects run only after the commit
+succeeded (Invenio's UnitOfWork, Warehouse's after-commit hooks).
+
+Indexing is the side effect that must never be lost, so it is not done "after commit" but
+recorded *in* the commit: every record registered with an IndexOp gets an outbox row in the
+same transaction (``outbox.py``). After the commit the dispatcher drains those rows, inline
+or through a Celery task, and anything that fails stays in the outbox for the next try."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
@@ -11,28 +16,22 @@ from sqlalchemy.orm import Session
 
 class Operation:
     def on_register(self, uow: "UnitOfWork") -> None:
-        """Runs inside the transaction (e.g. to write an outbox row)."""
+        """Runs when registered, inside the transaction."""
 
     def on_commit(self, uow: "UnitOfWork") -> None:
         """Runs after a successful commit."""
 
 
 class IndexOp(Operation):
-    """Index (or re-index) records once their rows are committed."""
+    """Index (or re-index) these records: they get outbox rows in the same transaction."""
 
-    def __init__(self, indexer: Any, records: list[Any]):
-        self.indexer, self.records = indexer, records
-
-    def on_commit(self, uow: "UnitOfWork") -> None:
-        self.indexer.index_records(self.records)
+    def __init__(self, records: list[Any]):
+        self.records = records
 
 
 class DeleteFromIndexOp(Operation):
-    def __init__(self, indexer: Any, index: str, doc_id: str, version: int):
-        self.indexer, self.index, self.doc_id, self.version = indexer, index, doc_id, version
-
-    def on_commit(self, uow: "UnitOfWork") -> None:
-        self.indexer.delete(self.index, [(self.doc_id, self.version)])
+    def __init__(self, index: str, doc_id: str, version: int):
+        self.index, self.doc_id, self.version = index, doc_id, version
 
 
 class CallbackOp(Operation):
@@ -43,9 +42,14 @@ class CallbackOp(Operation):
         self.fn()
 
 
+Dispatcher = Callable[[list[int]], Any]  # outbox entry ids -> index them (now or via a task)
+
+
 class UnitOfWork:
-    def __init__(self, session: Session):
+    def __init__(self, session: Session, outbox: Any, dispatch: Dispatcher):
         self.session = session
+        self.outbox = outbox
+        self.dispatch = dispatch
         self.ops: list[Operation] = []
 
     def register(self, op: Operation) -> None:
@@ -53,19 +57,18 @@ class UnitOfWork:
         self.ops.append(op)
 
     def commit(self) -> None:
-        self.session.commit()
         ops, self.ops = self.ops, []
-        # many records indexed in one bulk call per indexer, not one call per record
-        batches: dict[int, IndexOp] = {}
+        records = [r for op in ops if isinstance(op, IndexOp) for r in op.records]
+        deletes = [op for op in ops if isinstance(op, DeleteFromIndexOp)]
+        entries = []
+        if records or deletes:
+            self.session.flush()  # new records get their ids
+            entries = self.outbox.add(records) + [self.outbox.add_delete(d.index, d.doc_id, d.version) for d in deletes]
+        self.session.commit()
+        if entries:
+            self.dispatch([e.id for e in entries])
         for op in ops:
-            if isinstance(op, IndexOp):
-                batch = batches.setdefault(id(op.indexer), IndexOp(op.indexer, []))
-                batch.records.extend(op.records)
-        for batch in batches.values():
-            batch.on_commit(self)
-        for op in ops:
-            if not isinstance(op, IndexOp):
-                op.on_commit(self)
+            op.on_commit(self)
 
     def rollback(self) -> None:
         self.session.rollback()
@@ -73,8 +76,8 @@ class UnitOfWork:
 
 
 @contextmanager
-def unit_of_work(session: Session) -> Iterator[UnitOfWork]:
-    uow = UnitOfWork(session)
+def unit_of_work(session: Session, outbox: Any, dispatch: Dispatcher) -> Iterator[UnitOfWork]:
+    uow = UnitOfWork(session, outbox, dispatch)
     try:
         yield uow
     except BaseException:

@@ -1,0 +1,168 @@
+"""The indexing outbox: nothing committed to the store is lost on its way to the index.
+
+Records are written to the store and an outbox row per record is written *in the same
+transaction* (see ``uow.py``). Draining reads due rows, re-reads the records, indexes them
+with their revision as the version, and deletes the rows only once the engine accepted the
+writes. While the engine is unreachable the rows stay, with an exponential back-off; the
+periodic ``drain_outbox`` task (or the next commit) tries again. Because writes carry
+versions, draining twice, late or concurrently is harmless.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from indexer import BackendUnavailable, SearchError
+
+from ..models.ingest import OutboxEntry
+from .indexing import RecordIndexer
+
+CLAIM_SECONDS = 300
+MAX_BACKOFF_SECONDS = 300
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _naive(dt: datetime) -> datetime:
+    return dt.replace(tzinfo=None) if dt.tzinfo else dt
+
+
+@dataclass
+class DrainReport:
+    indexed: int = 0
+    deleted: int = 0
+    failed: int = 0  # entries that failed and wait for their next attempt
+    remaining: int = 0  # entries still in the outbox (due now or later)
+    retry_in: float | None = None  # seconds until the earliest retry, when some failed
+    error: str | None = None
+
+    def merge(self, other: "DrainReport") -> "DrainReport":
+        self.indexed += other.indexed
+        self.deleted += other.deleted
+        self.failed += other.failed
+        self.remaining = other.remaining
+        self.retry_in = other.retry_in if other.retry_in is not None else self.retry_in
+        self.error = other.error or self.error
+        return self
+
+
+class OutboxService:
+    def __init__(self, session: Session, indexer: RecordIndexer):
+        self.session = session
+        self.indexer = indexer
+
+    # -- writing (inside the caller's transaction) ------------------------------------------
+    def add(self, records: Iterable[Any]) -> list[OutboxEntry]:
+        seen: set[str] = set()
+        entries = []
+        for rec in records:
+            pid = rec.public_id
+            if pid in seen:
+                continue
+            seen.add(pid)
+            entries.append(OutboxEntry(record_id=pid, op="index", index=rec.INDEX))
+        self.session.add_all(entries)
+        return entries
+
+    def add_delete(self, index: str, public_id: str, version: int) -> OutboxEntry:
+        entry = OutboxEntry(record_id=public_id, op="delete", index=index, version=version)
+        self.session.add(entry)
+        return entry
+
+    # -- draining -----------------------------------------------------------------------------
+    def pending(self) -> int:
+        return int(self.session.scalar(select(func.count(OutboxEntry.id))) or 0)
+
+    def _claim(self, limit: int, ids: list[int] | None) -> list[OutboxEntry]:
+        now = _naive(_now())
+        query = select(OutboxEntry).where(
+            OutboxEntry.next_attempt_at <= now,
+            or_(OutboxEntry.claimed_until.is_(None), OutboxEntry.claimed_until < now),
+        )
+        if ids is not None:
+            query = query.where(OutboxEntry.id.in_(ids))
+        entries = list(self.session.scalars(query.order_by(OutboxEntry.id).limit(limit)))
+        if not entries:
+            return []
+        # claim them, so a concurrent drain takes other rows (harmless if it does not: versions)
+        self.session.execute(
+            update(OutboxEntry).where(OutboxEntry.id.in_([e.id for e in entries])).values(claimed_until=now + timedelta(seconds=CLAIM_SECONDS))
+        )
+        self.session.commit()
+        return entries
+
+    def drain(self, limit: int = 1000, *, ids: list[int] | None = None, max_batches: int | None = None) -> DrainReport:
+        """Index due entries in batches until none are left (or ``max_batches``)."""
+        report = DrainReport()
+        batches = 0
+        while max_batches is None or batches < max_batches:
+            entries = self._claim(limit, ids)
+            if not entries:
+                break
+            batches += 1
+            report.merge(self._process(entries))
+            if report.error:  # the engine is down: stop, the back-off decides when to retry
+                break
+        report.remaining = self.pending()
+        if report.retry_in is None and report.remaining:
+            earliest = self.session.scalar(select(func.min(OutboxEntry.next_attempt_at)))
+            if earliest is not None:
+                report.retry_in = max(0.0, (earliest - _naive(_now())).total_seconds())
+        return report
+
+    def _process(self, entries: list[OutboxEntry]) -> DrainReport:
+        report = DrainReport()
+        index_ids = [e.record_id for e in entries if e.op == "index"]
+        deletes = [e for e in entries if e.op == "delete"]
+        failed_ids: set[str] = set()
+        error: str | None = None
+        try:
+            if index_ids:
+                bulk = self.indexer.index_ids(dict.fromkeys(index_ids))
+                report.indexed += bulk.indexed + bulk.skipped_stale
+                report.deleted += bulk.deleted
+                failed_ids |= {e.id for e in bulk.errors}
+                if bulk.errors and all(e.retryable for e in bulk.errors) and any(e.id == "*" for e in bulk.errors):
+                    error = bulk.errors[0].reason
+            by_index: dict[str, list[tuple[str, int]]] = {}
+            for e in deletes:
+                by_index.setdefault(e.index, []).append((e.record_id, e.version or 0))
+            for index, items in by_index.items():
+                bulk = self.indexer.delete(index, items)
+                report.deleted += bulk.deleted
+                failed_ids |= {e.id for e in bulk.errors}
+                if any(e.id == "*" for e in bulk.errors):
+                    error = bulk.errors[0].reason
+        except (BackendUnavailable, SearchError) as exc:
+            error = str(exc)
+        if error is not None:
+            failed = entries  # the engine did not answer: every entry waits for a retry
+        else:
+            failed = [e for e in entries if e.record_id in failed_ids]
+        done = [e.id for e in entries if e not in failed]
+        if done:
+            self.session.execute(delete(OutboxEntry).where(OutboxEntry.id.in_(done)))
+        now = _naive(_now())
+        retry_in = None
+        for e in failed:
+            attempts = e.attempts + 1
+            wait = min(2 ** attempts, MAX_BACKOFF_SECONDS)
+            retry_in = wait if retry_in is None else min(retry_in, wait)
+            self.session.execute(
+                update(OutboxEntry).where(OutboxEntry.id == e.id).values(
+                    attempts=attempts, next_attempt_at=now + timedelta(seconds=wait), claimed_until=None,
+                    last_error=(error or "the engine refused the document")[:2000],
+                )
+            )
+        self.session.commit()
+        report.failed = len(failed)
+        report.retry_in = retry_in
+        report.error = error
+        return report
