@@ -37,6 +37,11 @@ class NodeError(RuntimeError):
     pass
 
 
+# nodes started by this process, kept so they can be reaped (and Python does not warn that a
+# child it forgot about is still running)
+_CHILDREN: dict[Path, subprocess.Popen] = {}
+
+
 def missing_tools() -> list[str]:
     return [tool for tool in ("java", "mvn") if shutil.which(tool) is None]
 
@@ -91,15 +96,16 @@ def start(port: int = DEFAULT_PORT, home: Path = DEFAULT_HOME, clean: bool = Fal
     home.mkdir(parents=True, exist_ok=True)
     (home / "tmp").mkdir(exist_ok=True)
     classpath = f"{TARGET / 'classes'}{os.pathsep}{CLASSPATH_FILE.read_text().strip()}"
-    log = open(home / "esnode.log", "ab")
     cmd = [
         "java", "-Xms256m", f"-Xmx{HEAP}", "-XX:+UseSerialGC", f"-Djava.io.tmpdir={home / 'tmp'}",
         "-Dlog4j2.disable.jmx=true", "-Dfile.encoding=UTF-8",
         "-cp", classpath, "cn.jilin.techtransfer.esnode.Main",
         "--home", str(home), "--http-port", str(port), "--transport-port", str(port + 100),
     ]
-    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    with open(home / "esnode.log", "ab") as log:  # the JVM keeps its own copy of the descriptor
+        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     _pid_file(home).write_text(str(proc.pid))
+    _CHILDREN[home.resolve()] = proc
     deadline = time.monotonic() + wait
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -129,16 +135,20 @@ def stop(home: Path = DEFAULT_HOME, timeout: float = 30.0) -> bool:
         os.kill(pid, signal.SIGTERM)
     except ProcessLookupError:
         return False
+    child = _CHILDREN.pop(home.resolve(), None)
+    if child is not None and child.pid == pid:
+        try:
+            child.wait(timeout)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+        return True
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
             os.kill(pid, 0)
         except ProcessLookupError:
             return True
-        try:  # reap it if it is our child
-            os.waitpid(pid, os.WNOHANG)
-        except ChildProcessError:
-            pass
         time.sleep(0.2)
     os.kill(pid, signal.SIGKILL)
     return True

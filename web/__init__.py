@@ -28,6 +28,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     register_blueprints(app)
     register_error_handlers(app)
     register_commands(app)
+    from ingest.cli import register_ingest_commands
+
+    register_ingest_commands(app)
     return app
 
 
@@ -39,6 +42,20 @@ def _finish_config(app: Flask) -> None:
         if app.config.get("ENV") == "production":
             raise RuntimeError("TT_SECRET_KEY must be set in production")
         app.config["SECRET_KEY"] = secrets.token_hex(32)  # development only: sessions end on restart
+    celery = dict(app.config.get("CELERY") or {})
+    if not celery.get("broker_url"):
+        queue = Path(app.instance_path) / "celery"
+        for sub in ("queue", "processed"):
+            (queue / sub).mkdir(parents=True, exist_ok=True)
+        celery["broker_url"] = "filesystem://"
+        celery["broker_transport_options"] = {
+            **celery.get("broker_transport_options", {}),
+            "data_folder_in": str(queue / "queue"), "data_folder_out": str(queue / "queue"),
+            "processed_folder": str(queue / "processed"), "store_processed": False,
+        }
+    app.config["CELERY"] = celery
+    if not app.config.get("INGEST_UPLOAD_DIR"):
+        app.config["INGEST_UPLOAD_DIR"] = str(Path(app.instance_path) / "uploads")
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         # SQLite serialises writers; wait for the lock instead of failing at once
         options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
@@ -47,6 +64,8 @@ def _finish_config(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
+    from ingest.celery_app import celery_init_app
+
     from .extensions import db
     from .search import Search
     from .services import Services
@@ -54,3 +73,4 @@ def register_extensions(app: Flask) -> None:
     db.init_app(app)
     Search().init_app(app)  # app.extensions["search"]: the indexer backend
     Services().init_app(app)  # app.extensions["services"]: needs the two above
+    celery_init_app(app)  # app.extensions["celery"]: the Celery app, tasks run in an app context

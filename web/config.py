@@ -34,6 +34,30 @@ SEARCH_MAPPINGS_DIR = None
 # right for the embedded engine), through a Celery "task" (production), or "deferred" to the
 # periodic outbox drain. Whatever the mode, the outbox keeps every change until it is indexed.
 INDEXING_MODE = "inline"
+# A drain that dies (a killed worker) leaves its outbox rows claimed this long; then any drain takes them.
+OUTBOX_CLAIM_SECONDS = 120
+
+# Celery. Without a broker URL the app uses a broker that needs no server: kombu's
+# filesystem transport in the instance folder (the worker started by `scripts/dev serve` reads
+# it). Production sets TT_CELERY__broker_url=redis://... (see docker-compose.yml).
+CELERY = {
+    "broker_url": None,
+    "task_ignore_result": True,
+    "task_acks_late": True,  # a task is done when it ran, not when it was received
+    "task_reject_on_worker_lost": True,  # a killed worker's task goes back to the queue
+    "worker_prefetch_multiplier": 1,
+    "broker_connection_retry_on_startup": True,
+    "broker_transport_options": {"visibility_timeout": 900},
+    "beat_schedule": {
+        "drain-outbox": {"task": "ingest.drain_outbox", "schedule": 15.0},
+        "recover-stale-imports": {"task": "ingest.recover_stale_jobs", "schedule": 60.0},
+        "harvest-due-sources": {"task": "ingest.harvest_due", "schedule": 3600.0},
+    },
+}
+
+# Imports: where uploaded files are kept until their job ran, and the batch size.
+INGEST_UPLOAD_DIR = None  # None: <instance>/uploads
+INGEST_BATCH_SIZE = 500
 
 # Search page defaults.
 SEARCH_PAGE_SIZE = 20

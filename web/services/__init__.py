@@ -27,7 +27,7 @@ class ServiceRegistry:
         backend = app.extensions["search"]
         session = db.session
         self.indexer = RecordIndexer(backend, session)
-        self.outbox = OutboxService(session, self.indexer)
+        self.outbox = OutboxService(session, self.indexer, int(app.config.get("OUTBOX_CLAIM_SECONDS", 120)))
         self.records = {name: RecordService(config, session, self.unit_of_work) for name, config in CONFIGS.items()}
         self.search = SearchService(backend)
 

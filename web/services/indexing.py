@@ -128,6 +128,7 @@ class RecordIndexer:
         out = []
         for index in indices or INDEX_ORDER:
             cls = BY_INDEX[index]
+            self.backend.refresh(index)  # compare against every acknowledged write
             store = {f"{cls.PREFIX}-{i}": rev for i, rev in self.session.execute(select(cls.id, cls.revision_id))}
             indexed = dict(self.backend.iter_versions(index))
             check = IndexCheck(index, len(store), len(indexed))

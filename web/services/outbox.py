@@ -22,7 +22,7 @@ from indexer import BackendUnavailable, SearchError
 from ..models.ingest import OutboxEntry
 from .indexing import RecordIndexer
 
-CLAIM_SECONDS = 300
+CLAIM_SECONDS = 120  # a drain that dies leaves its rows claimed this long, then others take them
 MAX_BACKOFF_SECONDS = 300
 
 
@@ -54,9 +54,10 @@ class DrainReport:
 
 
 class OutboxService:
-    def __init__(self, session: Session, indexer: RecordIndexer):
+    def __init__(self, session: Session, indexer: RecordIndexer, claim_seconds: int = CLAIM_SECONDS):
         self.session = session
         self.indexer = indexer
+        self.claim_seconds = claim_seconds
 
     # -- writing (inside the caller's transaction) ------------------------------------------
     def add(self, records: Iterable[Any]) -> list[OutboxEntry]:
@@ -93,7 +94,7 @@ class OutboxService:
             return []
         # claim them, so a concurrent drain takes other rows (harmless if it does not: versions)
         self.session.execute(
-            update(OutboxEntry).where(OutboxEntry.id.in_([e.id for e in entries])).values(claimed_until=now + timedelta(seconds=CLAIM_SECONDS))
+            update(OutboxEntry).where(OutboxEntry.id.in_([e.id for e in entries])).values(claimed_until=now + timedelta(seconds=self.claim_seconds))
         )
         self.session.commit()
         return entries

@@ -1,0 +1,1 @@
+"""One reader per format family; each yields RawRecord (location + schema-shaped data)."""

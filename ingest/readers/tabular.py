@@ -1,0 +1,385 @@
+"""Spreadsheets: CSV/TSV (any of , ; tab; also PostgreSQL COPY text) and XLSX.
+
+Both readers find the header row (the first of the first 10 non-empty rows that names at least
+two known columns, so title lines above the table are fine), map it with :mod:`ingest.columns`,
+skip fully empty rows and a second header row repeating the field names (our XLSX template has
+one), and yield one :class:`RawRecord` per data row with the row number a person sees in Excel
+(``Location.line``; for CSV the records are counted, so a quoted cell with line breaks does not
+shift the rows below it — without such cells this is the line number in an editor too).
+
+``read(path, *, record_type=None, display_name=None, defaults=None)``:
+
+* ``record_type``: the type the caller expects; ``None`` detects it from the header row (the type
+  whose required columns are present; ambiguous or unknown headers refuse the file). An XLSX
+  workbook is detected sheet by sheet, so one workbook may hold achievements and patents.
+* ``defaults``: values for fields the file lacks, keyed by field path or any accepted header,
+  e.g. ``{"institution": "Pacific Northwest National Laboratory"}`` for an instrument list that
+  has no 所在单位 column. A default counts as the column being present (required columns) and
+  fills the field wherever the column is missing or the cell is empty.
+* CSV only, ``copy_format``: ``True``/``False`` forces or forbids the PostgreSQL COPY text format
+  (tab-separated, no quoting, ``\\N`` = NULL, backslash escapes); ``None`` detects it (a tab file
+  with a ``\\N`` field).
+
+Unknown columns are ignored and reported once per file (once per sheet for XLSX), never as a
+problem of a record (the pipeline rejects every record that has problems):
+
+* ``reader.notes``: a list of ``("_columns", "未识别的列已忽略：… / unrecognised columns ignored: …")``
+  file-level notes, reset by each ``read()`` and filled as soon as the header row is mapped (so
+  it is complete once the first record has come out, or once the file is read). The pipeline
+  can put them in the job's message: ``"; ".join(m for _, m in getattr(reader, "notes", []))``.
+* ``read(..., note_on_first_record=True)`` instead puts the note on the first record's
+  ``problems`` (field ``"_columns"``; :func:`ingest.columns.split_notes` separates it from real
+  problems) for callers that only see records.
+* ``inspect(path, ...)`` returns the :class:`~ingest.columns.HeaderMap` of each table without
+  reading the rows: mapped columns, ``unknown``, ``duplicates``, and in ``source`` the encoding
+  and delimiter found.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+import re
+import warnings
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from .. import columns as cols
+from ..safety import check_lines, check_size, check_zip, detect_encoding, refuse_binary
+from .base import FileRefused, Location, RawRecord
+
+TEXT_SUFFIXES = (".csv", ".tsv", ".tab", ".txt")
+XLSX_SUFFIXES = (".xlsx", ".xlsm")
+HEADER_SCAN_ROWS = 10  # the header row is among the first 10 non-empty rows
+HEADER_SCAN_PHYSICAL = 200  # ... and within the first 200 rows of a sheet
+SAMPLE_CHARS = 256 * 1024
+DELIMITERS = (",", "\t", ";")
+GUIDE_SHEETS = frozenset({"说明guide", "说明", "填写说明", "guide", "readme", "instructions", "使用说明"})
+
+Rows = Iterator[tuple[int, Sequence[Any]]]
+
+
+# -- shared ------------------------------------------------------------------------------------
+
+def _nonempty(rows: Iterable[tuple[int, Sequence[Any]]]) -> Iterator[tuple[int, Sequence[Any]]]:
+    return ((n, cells) for n, cells in rows if not cols.is_empty_row(cells))
+
+
+def _refuse_no_header(record_type: str | None, where: str = "") -> FileRefused:
+    if record_type:
+        cs = cols.column_set(record_type)
+        return cols.missing_message(cs, list(cs.required), where)
+    wzh, wen = (f"（{where}）", f" ({where})") if where else ("", "")
+    return FileRefused("unknown_record_type", f"找不到表头行{wzh}，请使用模板表头", f"no header row found{wen}; use the template headers")
+
+
+def _locate_header(rows: Rows, record_type: str | None, defaults: Mapping[str, Any] | None, where: str = "") -> tuple[cols.HeaderMap, Rows]:
+    """Find and map the header row; the rows after it stay in the returned iterator."""
+    buffered: list[tuple[int, Sequence[Any]]] = []
+    for n, cells in rows:
+        if cols.is_empty_row(cells):
+            continue
+        buffered.append((n, cells))
+        if len(buffered) >= HEADER_SCAN_ROWS:
+            break
+    pos = cols.find_header_row(buffered, record_type)
+    if pos is None:
+        raise _refuse_no_header(record_type, where)
+    line, header = buffered[pos]
+    hmap = cols.map_headers(header, record_type, defaults, where=where)
+    hmap.line = line
+    return hmap, itertools.chain(buffered[pos + 1:], rows)
+
+
+def _note(hmap: cols.HeaderMap) -> tuple[str, str] | None:
+    note = hmap.note()
+    if note and hmap.sheet:
+        note = (note[0], f"工作表“{hmap.sheet}”：{note[1].replace(' / ', f' / sheet {hmap.sheet!r}: ', 1)}")
+    return note
+
+
+def _records(rows: Rows, hmap: cols.HeaderMap, file: str, sheet: str | None = None, strict_width: bool = False,
+             note_on_first_record: bool = False) -> Iterator[RawRecord]:
+    note = _note(hmap) if note_on_first_record else None
+    first = True
+    check_alias = True
+    for line, cells in rows:
+        if cols.is_empty_row(cells):
+            continue
+        if check_alias:
+            check_alias = False
+            if hmap.is_alias_row(cells):
+                continue
+        data, problems = hmap.convert(cells)
+        if strict_width and len(cells) > hmap.width and not cols.is_empty_row(cells[hmap.width:]):
+            problems.append((cols.ROW_FIELD, f"本行单元格比表头多 {len(cells) - hmap.width} 个（分隔符或引号可能有误） / "
+                                             f"the row has {len(cells) - hmap.width} more cells than the header (a stray delimiter or quote?)"))
+        if first:
+            first = False
+            if note:
+                problems.insert(0, note)
+        yield RawRecord(Location(file, line=line, sheet=sheet), hmap.record_type, data, problems, hmap.label(data))
+
+
+# -- CSV / TSV ---------------------------------------------------------------------------------
+
+_COPY_ESCAPE = re.compile(r"\\(?:([0-7]{1,3})|x([0-9a-fA-F]{1,2})|(.))", re.S)
+_COPY_CHARS = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v"}
+
+
+def copy_unescape(value: str) -> str | None:
+    """One field of PostgreSQL COPY text: ``\\N`` is NULL; ``\\t \\n \\\\`` (and octal/hex) unescaped."""
+    if value == "\\N":
+        return None
+    if "\\" not in value:
+        return value
+
+    def sub(m: re.Match) -> str:
+        if m.group(1):
+            return chr(int(m.group(1), 8))
+        if m.group(2):
+            return chr(int(m.group(2), 16))
+        return _COPY_CHARS.get(m.group(3), m.group(3))
+
+    return _COPY_ESCAPE.sub(sub, value)
+
+
+def _csv_rows(fh: io.TextIOBase, delimiter: str) -> Rows:
+    """(row number as Excel shows it, cells): CSV records are counted, so a quoted cell with line
+    breaks does not shift the numbers of the rows below it (a blank line is an empty row)."""
+    reader = csv.reader(fh, delimiter=delimiter)
+    n = 0
+    try:
+        for n, row in enumerate(reader, 1):
+            yield n, row
+    except csv.Error as exc:
+        line = reader.line_num
+        raise FileRefused("malformed_csv", f"第 {line} 行附近CSV格式错误：{exc}", f"malformed CSV near line {line}: {exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise FileRefused("bad_encoding", f"第 {n + 1} 行附近编码错误（文件混用了多种编码？）",
+                          f"undecodable bytes near row {n + 1} (mixed encodings?)") from exc
+
+
+def _copy_rows(fh: io.TextIOBase) -> Rows:
+    n = 0
+    try:
+        for n, line in enumerate(fh, 1):
+            line = line.rstrip("\r\n")
+            if line == "\\.":  # end-of-data marker
+                return
+            yield n, [copy_unescape(f) for f in line.split("\t")]
+    except UnicodeDecodeError as exc:
+        raise FileRefused("bad_encoding", f"第 {n + 1} 行附近编码错误", f"undecodable bytes near line {n + 1}") from exc
+
+
+def _sample_rows(sample: str, delimiter: str) -> list[list[str]]:
+    try:
+        reader = csv.reader(io.StringIO(sample), delimiter=delimiter)
+        return [r for r in itertools.islice(reader, 200) if not cols.is_empty_row(r)][:HEADER_SCAN_ROWS]
+    except csv.Error:
+        return []
+
+
+def choose_delimiter(sample: str, suffix: str = "", record_type: str | None = None) -> str:
+    """The delimiter under which the first rows name the most known columns; csv.Sniffer
+    decides when no delimiter finds any (the file will then be refused for its headers)."""
+    order = ("\t", ",", ";") if suffix in (".tsv", ".tab") else DELIMITERS
+    best, best_score = None, 0
+    for d in order:
+        score = max((cols.header_score(r, record_type) for r in _sample_rows(sample, d)), default=0)
+        if score > best_score:
+            best, best_score = d, score
+    if best:
+        return best
+    try:
+        return csv.Sniffer().sniff(sample[:65536], delimiters="".join(DELIMITERS)).delimiter
+    except csv.Error:
+        return order[0]
+
+
+def looks_like_copy_text(sample: str) -> bool:
+    return any(f == "\\N" for line in sample.splitlines()[:500] for f in line.split("\t"))
+
+
+class CsvReader:
+    """CSV and TSV; encoding detected (UTF-8, UTF-8 BOM, GBK/GB18030, UTF-16 BOM)."""
+
+    name = "csv"
+
+    def sniff(self, path: Path, head: bytes) -> bool:
+        return Path(path).suffix.lower() in TEXT_SUFFIXES
+
+    def _prepare(self, path: Path, record_type: str | None, copy_format: bool | None) -> dict[str, Any]:
+        check_size(path)
+        with open(path, "rb") as fh:
+            head = fh.read(8192)
+        refuse_binary(head, "CSV")
+        check_lines(path)
+        encoding = detect_encoding(path)
+        try:
+            with open(path, encoding=encoding, errors="replace", newline="") as fh:
+                sample = fh.read(SAMPLE_CHARS)
+        except LookupError as exc:  # an encoding name Python does not know
+            raise FileRefused("unknown_encoding", "无法识别文件编码", "cannot tell the file's encoding") from exc
+        delimiter = choose_delimiter(sample, path.suffix.lower(), record_type)
+        if copy_format is None:
+            copy_format = delimiter == "\t" and looks_like_copy_text(sample)
+        if copy_format:
+            delimiter = "\t"
+        return {"encoding": encoding, "delimiter": delimiter, "format": "postgres-copy" if copy_format else "csv"}
+
+    def _table(self, fh: io.TextIOBase, source: dict[str, Any], record_type: str | None, defaults: Mapping[str, Any] | None) -> tuple[cols.HeaderMap, Rows]:
+        rows = _copy_rows(fh) if source["format"] == "postgres-copy" else _csv_rows(fh, source["delimiter"])
+        hmap, rest = _locate_header(rows, record_type, defaults)
+        hmap.source = dict(source)
+        return hmap, rest
+
+    def __init__(self) -> None:
+        self.notes: list[tuple[str, str]] = []
+
+    def read(self, path: Path, *, record_type: str | None = None, display_name: str | None = None,
+             defaults: Mapping[str, Any] | None = None, copy_format: bool | None = None,
+             note_on_first_record: bool = False) -> Iterator[RawRecord]:
+        self.notes = []
+        path = Path(path)
+        source = self._prepare(path, record_type, copy_format)
+        with open(path, encoding=source["encoding"], newline="") as fh:
+            hmap, rows = self._table(fh, source, record_type, defaults)
+            if note := _note(hmap):
+                self.notes.append(note)
+            yield from _records(rows, hmap, display_name or path.name, strict_width=source["format"] == "csv",
+                                note_on_first_record=note_on_first_record)
+
+    def inspect(self, path: Path, *, record_type: str | None = None, defaults: Mapping[str, Any] | None = None,
+                copy_format: bool | None = None) -> list[cols.HeaderMap]:
+        """The header mapping (unknown columns, encoding, delimiter) without reading the rows."""
+        path = Path(path)
+        source = self._prepare(path, record_type, copy_format)
+        with open(path, encoding=source["encoding"], newline="") as fh:
+            return [self._table(fh, source, record_type, defaults)[0]]
+
+
+# -- XLSX --------------------------------------------------------------------------------------
+
+def _bad_xlsx(exc: BaseException) -> FileRefused:
+    return FileRefused("bad_xlsx", f"无法读取XLSX文件：{type(exc).__name__}", f"cannot read the XLSX file: {type(exc).__name__}: {exc}")
+
+
+def _sheet_rows(ws) -> Rows:
+    return ((n, list(cells)) for n, cells in enumerate(ws.iter_rows(values_only=True), 1))
+
+
+def _other_type(header: Sequence[Any], record_type: str | None, defaults: Mapping[str, Any] | None) -> bool:
+    if record_type is None:
+        return False
+    try:
+        return cols.detect_record_type(header, defaults) != record_type
+    except FileRefused:
+        return False
+
+
+class XlsxReader:
+    """Excel 2007+ workbooks, read streaming (openpyxl read-only) with cached formula values.
+
+    Every visible sheet whose header row names at least two known columns is read (else the
+    first sheet naming one); sheets named like our template's guide (说明 Guide) are skipped."""
+
+    name = "xlsx"
+
+    def sniff(self, path: Path, head: bytes) -> bool:
+        suffix = Path(path).suffix.lower()
+        return suffix in XLSX_SUFFIXES or (suffix == "" and head.startswith(b"PK\x03\x04"))
+
+    def _open(self, path: Path):
+        check_size(path)
+        with open(path, "rb") as fh:
+            head = fh.read(8192)
+        if not head.startswith(b"PK\x03\x04"):
+            # a PDF, a legacy .xls...: say what it is (refuse_binary's NUL check would refuse
+            # every genuine XLSX too, so it only runs on files that are not ZIP archives)
+            refuse_binary(head, "XLSX")
+            raise FileRefused("unsupported_type", "文件不是XLSX格式（请另存为 .xlsx 或 CSV）", "the file is not an XLSX workbook (save it as .xlsx or CSV)")
+        check_zip(path)
+        import openpyxl
+
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # openpyxl warns about styles and extensions it drops
+                return openpyxl.load_workbook(path, read_only=True, data_only=True)
+        except FileRefused:
+            raise
+        except Exception as exc:  # openpyxl raises many kinds for damaged files
+            raise _bad_xlsx(exc) from exc
+
+    def _headers(self, wb, record_type: str | None) -> list[tuple[Any, int, Sequence[Any], int]]:
+        """(sheet, header line, header cells, score) of every visible data sheet with a header row."""
+        found = []
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                for ws in wb.worksheets:
+                    if getattr(ws, "sheet_state", "visible") != "visible" or cols.parse_header(ws.title).full in GUIDE_SHEETS:
+                        continue
+                    if hasattr(ws, "reset_dimensions"):
+                        ws.reset_dimensions()  # some writers store wrong dimensions
+                    rows = list(_nonempty(itertools.islice(_sheet_rows(ws), HEADER_SCAN_PHYSICAL)))[:HEADER_SCAN_ROWS]
+                    pos = cols.find_header_row(rows, record_type)
+                    if pos is not None:
+                        line, header = rows[pos]
+                        found.append((ws, line, header, cols.header_score(header, record_type)))
+        except Exception as exc:  # a damaged sheet part
+            raise _bad_xlsx(exc) from exc
+        return found
+
+    def _plan(self, wb, record_type: str | None, defaults: Mapping[str, Any] | None) -> list[tuple[Any, cols.HeaderMap]]:
+        found = self._headers(wb, record_type)
+        chosen = [f for f in found if f[3] >= 2] or found[:1]  # every sheet naming two known columns, else the first naming one
+        plans: list[tuple[Any, cols.HeaderMap]] = []
+        for ws, line, header, _ in chosen:
+            try:
+                hmap = cols.map_headers(header, record_type, defaults, where=str(ws.title))
+            except FileRefused as exc:
+                if len(chosen) > 1 and exc.code == "missing_columns" and _other_type(header, record_type, defaults):
+                    continue  # a table of another record type (achievements next to the patents asked for)
+                raise
+            hmap.line, hmap.sheet, hmap.source = line, str(ws.title), {"format": "xlsx"}
+            plans.append((ws, hmap))
+        if not plans:
+            raise _refuse_no_header(record_type)
+        return plans
+
+    def __init__(self) -> None:
+        self.notes: list[tuple[str, str]] = []
+
+    def read(self, path: Path, *, record_type: str | None = None, display_name: str | None = None,
+             defaults: Mapping[str, Any] | None = None, note_on_first_record: bool = False) -> Iterator[RawRecord]:
+        self.notes = []
+        path = Path(path)
+        file = display_name or path.name
+        wb = self._open(path)
+        try:
+            plans = self._plan(wb, record_type, defaults)
+            self.notes.extend(note for _, hmap in plans if (note := _note(hmap)))
+            for ws, hmap in plans:
+                rows = ((n, cells) for n, cells in _sheet_rows(ws) if n > (hmap.line or 0))
+                records = _records(rows, hmap, file, sheet=hmap.sheet, note_on_first_record=note_on_first_record)
+                while True:
+                    try:
+                        record = next(records)
+                    except StopIteration:
+                        break
+                    except FileRefused:
+                        raise
+                    except Exception as exc:  # a damaged sheet part found midway
+                        raise _bad_xlsx(exc) from exc
+                    yield record
+        finally:
+            wb.close()
+
+    def inspect(self, path: Path, *, record_type: str | None = None, defaults: Mapping[str, Any] | None = None) -> list[cols.HeaderMap]:
+        wb = self._open(Path(path))
+        try:
+            return [hmap for _, hmap in self._plan(wb, record_type, defaults)]
+        finally:
+            wb.close()

@@ -1,0 +1,7 @@
+"""Worker and scheduler entry point: ``celery -A ingest.worker worker`` / ``... beat``."""
+from web import create_app
+
+flask_app = create_app()
+celery = app = flask_app.extensions["celery"]
+
+import ingest.tasks  # noqa: E402,F401  (registers the tasks)

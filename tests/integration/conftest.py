@@ -1,0 +1,183 @@
+"""Real services for integration tests: a Redis server, Celery worker processes, and an app
+configured like production (Redis broker) on either search engine."""
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import IN_CI
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory) -> str:
+    server = shutil.which("redis-server")
+    if server is None:
+        if IN_CI:
+            pytest.fail("redis-server is not installed (scripts/dev test installs it)")
+        pytest.skip("redis-server not installed (apt-get install redis-server)")
+    port = free_port()
+    folder = tmp_path_factory.mktemp("redis")
+    proc = subprocess.Popen(
+        [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(folder)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5) as conn:
+                conn.sendall(b"PING\r\n")
+                if conn.recv(16).startswith(b"+PONG"):
+                    break
+        except OSError:
+            time.sleep(0.1)
+    else:
+        proc.kill()
+        pytest.fail("redis-server did not start")
+    yield f"redis://127.0.0.1:{port}"
+    proc.terminate()
+    proc.wait(10)
+
+
+class Stack:
+    """One configuration shared by the test process and the worker processes."""
+
+    def __init__(self, tmp: Path, engine: str, broker: str, es_url: str | None):
+        self.tmp = tmp
+        self.engine = engine
+        prefix = f"i{uuid.uuid4().hex[:8]}-"
+        self.env = {
+            "TT_SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp / 'store.sqlite3'}",
+            "TT_SEARCH_BACKEND": engine,
+            "TT_SEARCH_INDEX_PREFIX": prefix,
+            "TT_INGEST_UPLOAD_DIR": str(tmp / "uploads"),
+            "TT_CELERY__broker_url": broker,
+            "TT_INDEXING_MODE": "inline",
+            "TT_OUTBOX_CLAIM_SECONDS": "3",  # rows claimed by a killed worker come back quickly
+        }
+        if engine == "sqlite":
+            self.env["TT_SEARCH_SQLITE_PATH"] = str(tmp / "search.sqlite3")
+        else:
+            self.env["TT_SEARCH_ES_HOSTS"] = f'["{es_url}"]'
+            self.env["TT_SEARCH_ES_NUMBER_OF_REPLICAS"] = "0"
+            self.env["TT_SEARCH_ES_TIMEOUT"] = "5"
+        self.workers: list[subprocess.Popen] = []
+
+    def app(self):
+        from web import create_app
+
+        old = {k: os.environ.get(k) for k in self.env}
+        os.environ.update(self.env)
+        try:
+            return create_app()
+        finally:
+            for k, v in old.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
+
+    def start_worker(self, concurrency: int = 2, name: str | None = None) -> subprocess.Popen:
+        env = {**os.environ, **self.env, "PYTHONPATH": str(ROOT)}
+        name = name or f"w{len(self.workers)}-{uuid.uuid4().hex[:4]}"
+        with open(self.tmp / f"worker-{name}.log", "ab") as log:  # the child keeps its own copy
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "celery", "-A", "ingest.worker", "worker", "--pool", "prefork", "-c", str(concurrency),
+                 "-n", f"{name}@%h", "--loglevel", "INFO", "--without-gossip", "--without-mingle", "--without-heartbeat"],
+                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            )
+        deadline = time.monotonic() + 60
+        logfile = self.tmp / f"worker-{name}.log"
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                raise RuntimeError(f"worker exited: {logfile.read_text(errors='replace')[-3000:]}")
+            if b"ready." in logfile.read_bytes():
+                self.workers.append(proc)
+                return proc
+            time.sleep(0.2)
+        proc.kill()
+        raise RuntimeError(f"worker not ready: {logfile.read_text(errors='replace')[-3000:]}")
+
+    def stop_workers(self) -> None:
+        for proc in self.workers:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+        for proc in self.workers:
+            try:
+                proc.wait(20)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+        self.workers.clear()
+
+    def worker_log(self) -> str:
+        return "\n".join(p.read_text(errors="replace")[-4000:] for p in self.tmp.glob("worker-*.log"))
+
+
+@contextmanager
+def stack(tmp: Path, engine: str, broker: str, es_url: str | None = None):
+    s = Stack(tmp, engine, broker, es_url)
+    app = s.app()
+    with app.app_context():
+        from web.extensions import db
+        from web.proxies import current_search
+
+        db.create_all()
+        current_search.ensure_indices()
+    try:
+        yield s, app
+    finally:
+        s.stop_workers()
+        with app.app_context():
+            from web.proxies import current_search
+
+            try:
+                current_search.drop_indices()
+            except Exception:  # noqa: BLE001 - a test may have stopped the engine
+                pass
+            current_search.close()
+
+
+def wait_for_job(app, job_id: int, timeout: float = 180, tick=None):
+    from web.extensions import db
+    from web.models import ImportJob
+
+    deadline = time.monotonic() + timeout
+    with app.app_context():
+        while time.monotonic() < deadline:
+            db.session.expire_all()
+            job = db.session.get(ImportJob, job_id)
+            if tick:
+                tick(job)
+            if job.finished:
+                db.session.expunge(job)
+                return job
+            time.sleep(0.25)
+    raise AssertionError(f"job {job_id} did not finish in {timeout}s")
+
+
+@pytest.fixture(scope="session")
+def oai_server():
+    """A real OAI-PMH server (the oaipmh package) serving the DSpace@MIT sample records."""
+    from tests.oai_server import OaiTestServer
+    from tests.shared_data import require
+
+    with OaiTestServer(require("oai-pmh-dspace-mit"), batch_size=10) as srv:
+        srv.live_count = sum(not r.deleted for r in srv.records.values())
+        yield srv
