@@ -57,18 +57,21 @@ class Token:
     end: int
 
 
+def _build_fold_table() -> dict[int, str]:
+    table = {code: chr(code - 0xFEE0) for code in range(0xFF01, 0xFF5F)}  # full-width ASCII
+    for code in range(0xFF65, 0xFFA0):  # half-width katakana, one character to one
+        folded = unicodedata.normalize("NFKC", chr(code))
+        if len(folded) == 1:
+            table[code] = folded
+    return table
+
+
+_FOLD = _build_fold_table()
+
+
 def fold_width(text: str) -> str:
     """Full-width ASCII to half-width, half-width katakana to full-width (cjk_width)."""
-    out = []
-    for ch in text:
-        code = ord(ch)
-        if 0xFF01 <= code <= 0xFF5E:
-            out.append(chr(code - 0xFEE0))
-        elif 0xFF65 <= code <= 0xFF9F:
-            out.append(unicodedata.normalize("NFKC", ch))
-        else:
-            out.append(ch)
-    return "".join(out)
+    return text.translate(_FOLD)
 
 
 @lru_cache(maxsize=65536)
@@ -78,17 +81,13 @@ def stem(word: str) -> str:
 
 
 # Characters Python counts as word characters but Unicode word segmentation does not
-# (circled and superscript numbers, vulgar fractions): Lucene drops them, so do we.
-_NOT_WORD = re.compile("[" + "".join(re.escape(chr(c)) for c in range(0x80, 0x30000) if unicodedata.category(chr(c)) == "No") + "]")
+# (circled and superscript numbers, vulgar fractions): Lucene drops them, so do we. Folded in
+# the same one-to-one translation as the widths, so offsets into the original text hold.
+_NORMALISE = {**_FOLD, **{c: " " for c in range(0x80, 0x30000) if unicodedata.category(chr(c)) == "No"}}
 
 
 def _normalise(text: str) -> str:
-    # Both steps map one character to one character, so offsets into the original hold
-    # (a half-width katakana whose NFKC form is longer is left as it is).
-    folded = fold_width(text)
-    if len(folded) != len(text):
-        folded = text
-    return _NOT_WORD.sub(" ", folded)
+    return text.translate(_NORMALISE)
 
 
 def tokens(text: str, *, unigrams: bool = False) -> list[Token]:

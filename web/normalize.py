@@ -38,8 +38,7 @@ def clean_text(value: str | None) -> str:
     """NFKC (full-width letters and digits to half-width), collapse white space, strip."""
     if value is None:
         return ""
-    text = unicodedata.normalize("NFKC", str(value))
-    return re.sub(r"\s+", " ", text).strip()
+    return " ".join(unicodedata.normalize("NFKC", str(value)).split())
 
 
 def institution_name(value: str) -> str:

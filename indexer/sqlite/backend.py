@@ -260,16 +260,27 @@ class SqliteFtsBackend(SearchBackend):
                         suggestions.append((str(text), _norm_suggest(str(text)), weight))
         return columns, vals, texts, suggestions
 
-    def _store(self, schema: SqliteIndexSchema, t: TableSet, doc: IndexDoc) -> str:
+    def _known(self, t: TableSet, ids: list[str]) -> tuple[dict[str, tuple[int, int]], dict[str, int]]:
+        """Existing (rowid, version) and tombstone versions for a batch of ids, in two queries."""
+        rows: dict[str, tuple[int, int]] = {}
+        tombs: dict[str, int] = {}
+        for i in range(0, len(ids), 500):
+            chunk = ids[i : i + 500]
+            marks = ", ".join("?" * len(chunk))
+            rows.update((d, (r, v)) for d, r, v in self.conn.execute(f"SELECT id, rowid, version FROM {t.docs} WHERE id IN ({marks})", chunk))
+            tombs.update(self.conn.execute(f"SELECT id, version FROM {t.tomb} WHERE id IN ({marks})", chunk))
+        return rows, tombs
+
+    def _store(self, schema: SqliteIndexSchema, t: TableSet, doc: IndexDoc, prepared,
+               row: tuple[int, int] | None, tomb: int | None) -> tuple[str, int | None]:
+        """Write one prepared document; ``row`` is its existing (rowid, version), ``tomb`` the
+        version it was deleted at. Returns the outcome and the rowid."""
         conn = self.conn
-        columns, vals, texts, suggestions = self._prepare(schema, doc.source)
-        row = conn.execute(f"SELECT rowid, version FROM {t.docs} WHERE id = ?", (doc.id,)).fetchone()
+        columns, vals, texts, suggestions = prepared
         if row is not None and row[1] > doc.version:
-            return "stale"
-        if row is None:
-            tomb = conn.execute(f"SELECT version FROM {t.tomb} WHERE id = ?", (doc.id,)).fetchone()
-            if tomb is not None and tomb[0] > doc.version:
-                return "stale"
+            return "stale", None
+        if row is None and tomb is not None and tomb > doc.version:
+            return "stale", None
         source = json.dumps(doc.source, ensure_ascii=False, separators=(",", ":"), default=str)
         names = [ident(schema.column(f.path)) for f in schema.columns]
         if row is None:
@@ -280,7 +291,8 @@ class SqliteFtsBackend(SearchBackend):
             )
             rowid = cur.lastrowid
             conn.execute(f"INSERT INTO {t.src} (rowid, source) VALUES (?, ?)", (rowid, source))
-            conn.execute(f"DELETE FROM {t.tomb} WHERE id = ?", (doc.id,))
+            if tomb is not None:
+                conn.execute(f"DELETE FROM {t.tomb} WHERE id = ?", (doc.id,))
         else:
             rowid = row[0]
             sets = ", ".join(["version = ?"] + [f"{n} = ?" for n in names])
@@ -298,34 +310,66 @@ class SqliteFtsBackend(SearchBackend):
                 f"INSERT INTO {t.sugg} (doc, input, norm, weight) VALUES (?, ?, ?, ?)",
                 [(rowid, *s) for s in suggestions],
             )
-        return "indexed"
+        return "indexed", rowid
 
     def _write(self, schema: SqliteIndexSchema, t: TableSet, documents: Iterable[IndexDoc]) -> BulkReport:
+        """Batches of CHUNK_SIZE in one transaction each. Documents that do not fit the mapping
+        are refused before any SQL runs; if SQLite itself refuses a write, the batch is redone
+        one document per savepoint, so only that document fails."""
         report = BulkReport()
         conn = self.conn
         batch: list[IndexDoc] = []
 
-        def flush() -> None:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                for doc in batch:
+        def prepare() -> list:
+            ready = []
+            for doc in batch:
+                try:
+                    ready.append((doc, self._prepare(schema, doc.source)))
+                except (ValueError, TypeError) as exc:
+                    report.errors.append(ItemError(doc.id, str(exc), 400, False))
+            return ready
+
+        def store_all(ready: list, isolate: bool) -> BulkReport:
+            part = BulkReport()
+            rows, tombs = self._known(t, [d.id for d, _ in ready])
+            for doc, prepared in ready:
+                if isolate:
                     conn.execute("SAVEPOINT doc")
-                    try:
-                        outcome = self._store(schema, t, doc)
-                    except (ValueError, TypeError, sqlite3.Error) as exc:
-                        conn.execute("ROLLBACK TO doc")
-                        conn.execute("RELEASE doc")
-                        report.errors.append(ItemError(doc.id, str(exc), 400, isinstance(exc, sqlite3.OperationalError)))
-                        continue
+                try:
+                    outcome, rowid = self._store(schema, t, doc, prepared, rows.get(doc.id), tombs.get(doc.id))
+                except sqlite3.Error as exc:
+                    if not isolate:
+                        raise
+                    conn.execute("ROLLBACK TO doc")
                     conn.execute("RELEASE doc")
-                    if outcome == "stale":
-                        report.skipped_stale += 1
-                    else:
-                        report.indexed += 1
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
+                    part.errors.append(ItemError(doc.id, str(exc), 400, isinstance(exc, sqlite3.OperationalError)))
+                    continue
+                if isolate:
+                    conn.execute("RELEASE doc")
+                if outcome == "stale":
+                    part.skipped_stale += 1
+                else:
+                    part.indexed += 1
+                    rows[doc.id] = (rowid, doc.version)  # the same id later in the batch updates it
+            return part
+
+        def flush() -> None:
+            ready = prepare()
+            for isolate in (False, True):
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    part = store_all(ready, isolate)
+                    conn.execute("COMMIT")
+                except sqlite3.Error:
+                    conn.execute("ROLLBACK")
+                    if isolate:
+                        raise
+                    continue
+                except BaseException:
+                    conn.execute("ROLLBACK")
+                    raise
+                report.merge(part)
+                break
             batch.clear()
 
         for doc in documents:

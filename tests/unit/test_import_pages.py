@@ -1,0 +1,86 @@
+"""The import pages: upload, job progress JSON, rejected-records CSV, cancel, templates."""
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+import pytest
+
+from web import create_app
+from web.extensions import db
+from web.proxies import current_search
+
+
+@pytest.fixture
+def app(tmp_path):
+    app = create_app({
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'store.sqlite3'}",
+        "INGEST_UPLOAD_DIR": str(tmp_path / "uploads"),
+        "CELERY": {"broker_url": "memory://", "task_ignore_result": True},
+    })
+    with app.app_context():
+        db.create_all()
+        current_search.ensure_indices()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+        current_search.close()
+
+
+def csrf(client, path="/imports/") -> str:
+    return re.search(r'name="_csrf" value="([^"]+)"', client.get(path).get_data(as_text=True)).group(1)
+
+
+CSV = "成果名称,完成单位,技术就绪度,关键词\n高效锂电池正极材料,吉林大学,6,电池\n坏的记录,吉林大学,十二,电池\n=HYPERLINK(\"x\"),吉林大学,20,电池\n"
+
+
+def test_upload_run_and_report(app):
+    client = app.test_client()
+    token = csrf(client)
+    resp = client.post("/imports/", data={"_csrf": token, "record_type": "achievement",
+                                          "file": (io.BytesIO(CSV.encode("gb18030")), "成果.csv")}, content_type="multipart/form-data")
+    assert resp.status_code == 303
+    job_id = int(resp.headers["Location"].rstrip("/").split("/")[-1])
+    with app.app_context():
+        from ingest.pipeline import ImportPipeline
+
+        job = ImportPipeline().run(job_id)  # what the worker does
+        assert (job.status, job.created, job.rejected, job.encoding) == ("done", 1, 2, "gb18030")
+    status = client.get(f"/imports/{job_id}.json").get_json()
+    assert status["status"] == "done" and status["counts"]["rejected"] == 2 and status["progress"]["percent"] == 100
+    page = client.get(f"/imports/{job_id}").get_data(as_text=True)
+    assert "被拒绝的记录" in page and "技术就绪度应为 1-9" in page
+    rows = list(csv.reader(io.StringIO(client.get(f"/imports/{job_id}/errors.csv").get_data().decode("utf-8-sig"))))
+    assert [r[2] for r in rows[1:]] == ["3", "4"]
+    assert rows[2][3].startswith("'=")  # no formula reaches a spreadsheet
+    assert client.get("/search?q=锂电池").status_code == 200
+
+
+def test_forms_need_the_csrf_token(app):
+    client = app.test_client()
+    resp = client.post("/imports/", data={"file": (io.BytesIO(b"x"), "a.csv")}, content_type="multipart/form-data")
+    assert resp.status_code == 400
+
+
+def test_cancel_a_queued_job(app):
+    client = app.test_client()
+    token = csrf(client)
+    resp = client.post("/imports/", data={"_csrf": token, "file": (io.BytesIO(CSV.encode()), "a.csv")}, content_type="multipart/form-data")
+    job_id = int(resp.headers["Location"].rstrip("/").split("/")[-1])
+    client.post(f"/imports/{job_id}/cancel", data={"_csrf": token})
+    assert client.get(f"/imports/{job_id}.json").get_json()["status"] == "cancelled"
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+def test_templates_download(app, fmt):
+    resp = app.test_client().get(f"/imports/templates/achievement.{fmt}")
+    assert resp.status_code == 200 and len(resp.data) > 100
+    assert "attachment" in resp.headers["Content-Disposition"]
+
+
+def test_production_refuses_anonymous_imports(tmp_path):
+    app = create_app({"ENV": "production", "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 's.sqlite3'}",
+                      "CELERY": {"broker_url": "memory://"}})
+    assert app.test_client().get("/imports/").status_code == 403
