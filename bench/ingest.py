@@ -1,0 +1,165 @@
+"""End-to-end ingest speed: records per second from a CSV file to searchable, per engine, next
+to raw Elasticsearch ``_bulk`` of the same documents in the same run.
+
+For each engine the same file of N generated achievements (the import template's Chinese
+columns, UTF-8) goes through the real pipeline in this process: read, map columns, validate
+with the marshmallow schema, upsert by natural key into the store (SQLite), write the outbox,
+index, until every record answers a search. The reference sends the very documents our
+dumper produced for those records to a fresh Elasticsearch index with ``helpers.bulk`` and
+refreshes it: what indexing costs when the documents are already made.
+
+Usage: python bench/ingest.py [--records 100000] [--engines sqlite,elasticsearch] [--es URL]
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import shutil
+import sys
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def make_csv(path: Path, n: int, seed: int) -> Path:
+    from ingest import columns
+    from web.demo import generator
+
+    if path.exists():
+        return path
+    tmp = path.with_suffix(".tmp")
+    spec = columns.COLUMNS["achievement"]
+    with open(tmp, "w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow([c.header for c in spec])
+        for rec in generator.achievements(n, seed, generator.institutions(seed)):
+            writer.writerow(columns.to_row("achievement", rec))
+    tmp.rename(path)
+    return path
+
+
+def run_engine(engine: str, csv_path: Path, n: int, work: Path, es_url: str | None, batch: int):
+    from web import create_app
+
+    folder = work / f"run-{engine}-{uuid.uuid4().hex[:6]}"
+    folder.mkdir(parents=True)
+    config = {
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'store.sqlite3'}",
+        "SEARCH_BACKEND": engine,
+        "SEARCH_INDEX_PREFIX": f"bi{uuid.uuid4().hex[:6]}-",
+        "INGEST_UPLOAD_DIR": str(folder / "uploads"),
+        "INDEXING_MODE": "inline",
+        "CELERY": {"broker_url": "memory://"},
+    }
+    if engine == "elasticsearch":
+        config.update(SEARCH_ES_HOSTS=[es_url], SEARCH_ES_NUMBER_OF_REPLICAS=0, SEARCH_ES_TIMEOUT=120)
+    app = create_app(config)
+    with app.app_context():
+        from indexer import Page, SearchRequest
+        from ingest.pipeline import ImportPipeline
+        from web.extensions import db
+        from web.proxies import current_search, current_services
+        from web.services.imports import ImportService
+
+        db.create_all()
+        current_search.ensure_indices()
+        job = ImportService.from_app().create_file_job(None, csv_path, csv_path.name, record_type="achievement")
+        started = time.perf_counter()
+        last = [started]
+
+        def progress(j):
+            now = time.perf_counter()
+            if now - last[0] > 15:
+                last[0] = now
+                print(f"  {engine}: {j.committed_records}/{j.progress_total} after {now - started:.0f}s", flush=True)
+
+        job = ImportPipeline(batch_size=batch).run(job.id, on_progress=progress)
+        current_services.outbox.drain()
+        current_search.refresh("achievements")
+        elapsed = time.perf_counter() - started
+        found = current_search.search(SearchRequest(indices=("achievements",), page=Page(1, 0))).total
+        assert job.status == "done", job.message
+        docs = list(current_services.indexer._stream("achievements")) if engine == "elasticsearch" else None
+        current_search.drop_indices()
+        current_search.close()
+        db.session.remove()
+        db.engine.dispose()
+    shutil.rmtree(folder, ignore_errors=True)
+    return {"elapsed": elapsed, "created": job.created, "rejected": job.rejected, "found": found, "docs": docs}
+
+
+def raw_bulk(es_url: str, docs) -> float:
+    from elasticsearch import Elasticsearch, helpers
+
+    from indexer.catalog import Catalog
+
+    es = Elasticsearch(es_url, request_timeout=120)
+    body = Catalog().get("achievements").body
+    name = f"bench-raw-{uuid.uuid4().hex[:6]}"
+    es.indices.create(index=name, settings={**body["settings"], "number_of_replicas": 0}, mappings=body["mappings"])
+    try:
+        started = time.perf_counter()
+        helpers.bulk(es, ({"_index": name, "_id": d.id, "_source": d.source} for d in docs), chunk_size=500)
+        es.indices.refresh(index=name)
+        elapsed = time.perf_counter() - started
+        assert es.count(index=name)["count"] == len(docs)
+        return elapsed
+    finally:
+        es.indices.delete(index=name)
+        es.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--records", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=2024)
+    parser.add_argument("--engines", default="sqlite,elasticsearch")
+    parser.add_argument("--batch", type=int, default=1000)
+    parser.add_argument("--es", default=None)
+    args = parser.parse_args()
+    engines = [e.strip() for e in args.engines.split(",") if e.strip()]
+
+    work = ROOT / "var" / "bench"
+    work.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    csv_path = make_csv(work / f"achievements-{args.records}-{args.seed}.csv", args.records, args.seed)
+    print(f"{args.records} achievements in {csv_path.name} ({os.path.getsize(csv_path) / 1e6:.0f} MB; made in {time.perf_counter() - t0:.0f}s)")
+
+    url, started = args.es, False
+    if url is None and "elasticsearch" in engines:
+        from devtools import esnode
+
+        url, started = esnode.start()
+    results = {}
+    try:
+        for engine in engines:
+            print(f"\nimporting through the pipeline into {engine} ...", flush=True)
+            results[engine] = run_engine(engine, csv_path, args.records, work, url, args.batch)
+        reference = None
+        docs = results.get("elasticsearch", {}).get("docs")
+        if docs is None and url:
+            print("\n(no Elasticsearch run: no reference)")
+        elif docs is not None:
+            reference = raw_bulk(url, docs)
+    finally:
+        if started:
+            from devtools import esnode
+
+            esnode.stop()
+
+    print(f"\nend to end, file -> searchable ({args.records} records)")
+    if reference:
+        print(f"  {'raw Elasticsearch _bulk of the same documents':48s} {reference:7.1f}s {args.records / reference:8.0f} records/s  (reference)")
+    for engine, r in results.items():
+        rate = args.records / r["elapsed"]
+        ratio = f"{rate / (args.records / reference):6.2f}x the reference rate" if reference else ""
+        print(f"  {'pipeline into ' + engine:48s} {r['elapsed']:7.1f}s {rate:8.0f} records/s  {ratio}")
+        print(f"  {'':48s} created {r['created']}, rejected {r['rejected']}, searchable {r['found']}")
+
+
+if __name__ == "__main__":
+    main()
