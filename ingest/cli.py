@@ -6,12 +6,13 @@ with ``--queue`` (then the command follows the job's progress until it ends)."""
 from __future__ import annotations
 
 import json
+import sys
 import time
 from pathlib import Path
 
 import click
 from flask import Flask
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from web.extensions import db
 from web.models import ImportJob
@@ -37,7 +38,7 @@ def _summary(job: ImportJob) -> str:
 
 def _run_with_bar(job: ImportJob, runner) -> ImportJob:
     state = {"shown": 0}
-    with click.progressbar(length=job.progress_total or 0, label=job.filename[:40], show_pos=True, file=click.get_text_stream("stderr")) as bar:
+    with click.progressbar(length=job.progress_total or 0, label=job.filename[:40], show_pos=True, file=sys.stderr) as bar:
         def progress(j: ImportJob) -> None:
             if j.progress_total and bar.length != j.progress_total:
                 bar.length = j.progress_total
@@ -51,7 +52,7 @@ def _run_with_bar(job: ImportJob, runner) -> ImportJob:
 def _follow(job_id: int, interval: float = 1.0) -> ImportJob:
     """Show a queued job's progress until it finishes."""
     shown = 0
-    with click.progressbar(length=0, label=f"job {job_id}", show_pos=True, file=click.get_text_stream("stderr")) as bar:
+    with click.progressbar(length=0, label=f"job {job_id}", show_pos=True, file=sys.stderr) as bar:
         while True:
             db.session.expire_all()
             job = db.session.get(ImportJob, job_id)
@@ -148,6 +149,7 @@ def import_template(record_type: str, fmt: str, out: Path) -> None:
 
 
 @click.command("harvest")
+@with_appcontext
 @click.argument("base_url")
 @click.option("--set", "set_spec", help="OAI set to harvest.")
 @click.option("--holder", help="The institution the records belong to (default: dc:publisher).")
@@ -174,6 +176,7 @@ def harvest_command(base_url: str, set_spec: str | None, holder: str | None, fro
 
 
 @click.command("reconcile")
+@with_appcontext
 @click.option("--dry-run", is_flag=True, help="Report only.")
 def index_reconcile(dry_run: bool) -> None:
     """Find records missing from the index, indexed at an old revision, or indexed but gone

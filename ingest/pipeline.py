@@ -242,7 +242,7 @@ class ImportPipeline:
 
     def _withdraw(self, job: ImportJob, raw: RawRecord, uow) -> bool:
         """An OAI-PMH deletion: the harvested record is withdrawn (kept, no longer public)."""
-        rec = self.session.scalar(select(Achievement).where(Achievement.source == self._source(job, raw)))
+        rec = self.session.scalar(select(Achievement).where(Achievement.external_id == raw.label)) if raw.label else None
         if rec is None or rec.status == "withdrawn":
             return False
         rec.status = "withdrawn"

@@ -1,6 +1,7 @@
 """Which reader handles a file: by the name the job asks for, else by sniffing."""
 from __future__ import annotations
 
+import csv
 import zipfile
 from pathlib import Path
 
@@ -49,9 +50,15 @@ def reader_for(path: Path, name: str | None = None, display_name: str | None = N
 def estimate_records(path: Path, reader: Reader) -> int | None:
     """A cheap estimate of how many records a file holds, for the progress bar."""
     try:
-        if reader.name == "csv" or (reader.name == "json" and path.suffix.lower() in (".jsonl", ".ndjson")):
+        if reader.name == "csv":
+            from .safety import detect_encoding
+
+            # rows, not lines: cells may hold line breaks (innovations, addresses)
+            with open(path, encoding=detect_encoding(path), errors="replace", newline="") as fh:
+                return max(0, sum(1 for _ in csv.reader(fh, delimiter="\t" if path.suffix.lower() == ".tsv" else ",")) - 1)
+        if reader.name == "json" and path.suffix.lower() in (".jsonl", ".ndjson"):
             with open(path, "rb") as fh:
-                return max(0, sum(block.count(b"\n") for block in iter(lambda: fh.read(1 << 20), b"")) - (reader.name == "csv"))
+                return sum(block.count(b"\n") for block in iter(lambda: fh.read(1 << 20), b""))
         if reader.name == "xlsx":
             from openpyxl import load_workbook
 
@@ -68,6 +75,6 @@ def estimate_records(path: Path, reader: Reader) -> int | None:
             with open(path, "rb") as fh:
                 data = fh.read()
             return max(1, data.count(b"<?xml"))
-    except (OSError, ValueError, KeyError, zipfile.BadZipFile):
-        return None
+    except (OSError, ValueError, KeyError, zipfile.BadZipFile, FileRefused, csv.Error):
+        return None  # only an estimate: the progress bar shows no total
     return None

@@ -566,6 +566,7 @@ class OaiPmhHarvester:
             problems.append(("_record", "记录缺少元数据 / the record has no metadata"))
         else:
             data, problems = map_dublin_core(metadata, holder=self.holder, repository_name=info.name)
+        data["external_id"] = identifier  # the repository's own id: re-harvests update, never duplicate
         return HarvestedRecord(location, "achievement", data, problems, label=identifier, datestamp=datestamp, set_specs=set_specs)
 
     # -- HTTP and XML --------------------------------------------------------------------------

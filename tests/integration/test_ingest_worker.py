@@ -58,9 +58,10 @@ def submit(app, path: Path, **kwargs) -> int:
         return job.id
 
 
-def achievements_csv(path: Path, n: int, seed: int = 7, bad_every: int = 0) -> Path:
+def achievements_csv(path: Path, n: int, seed: int = 7, bad_every: int = 0, skip: int = 0) -> Path:
     """A CSV of generated achievements in the template's Chinese columns (GB18030, as Excel
-    saves it), with every ``bad_every``-th row broken."""
+    saves it), with every ``bad_every``-th row broken; ``skip`` starts later in the stream
+    (the stream is deterministic, so two files of one seed never share a record)."""
     from ingest import columns
 
     spec = columns.COLUMNS["achievement"]
@@ -68,7 +69,9 @@ def achievements_csv(path: Path, n: int, seed: int = 7, bad_every: int = 0) -> P
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(headers)
-    for i, rec in enumerate(generator.achievements(n, seed, generator.institutions(seed)), start=1):
+    for i, rec in enumerate(generator.achievements(skip + n, seed, generator.institutions(seed)), start=1 - skip):
+        if i < 1:
+            continue
         row = columns.to_row("achievement", rec)
         if bad_every and i % bad_every == 0:
             row[headers.index(next(c.header for c in spec if c.path == "trl"))] = "十二"

@@ -120,6 +120,7 @@ def test_known_article(harvest):
         "registered_at": "2015-01-01",  # dc:date "2015", earlier than the 2018 deposit dates
         "achievement_type": "basic",
         "form": "paper",
+        "external_id": ARTICLE,  # re-harvests find the record by it
     }
 
 

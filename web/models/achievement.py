@@ -31,6 +31,7 @@ class Achievement(RecordMixin, db.Model):
     title_en: Mapped[str | None] = mapped_column(String(500))
     registration_no: Mapped[str | None] = mapped_column(String(32), unique=True)
     natural_key: Mapped[str] = mapped_column(String(400), nullable=False, index=True)  # normalised title + lead holder
+    external_id: Mapped[str | None] = mapped_column(String(300), unique=True)  # a source's id: OAI identifier, handle, DOI
     achievement_type: Mapped[str | None] = mapped_column(String(32))
     people: Mapped[list] = json_list()
     keywords: Mapped[list] = json_list()

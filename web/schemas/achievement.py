@@ -81,6 +81,7 @@ class AchievementSchema(BaseRecordSchema):
     title = Str(required=True, max_length=300)
     title_en = Str(max_length=500, allow_none=True)
     registration_no = Str(max_length=32, allow_none=True)
+    external_id = Str(max_length=300, allow_none=True)  # the source system's id (OAI identifier, handle, DOI)
     achievement_type = Vocab("achievement_type", allow_none=True)
     institutions = InstitutionList(required=True, min_items=1, max_items=20)
     people = StrList(max_items=50, item_max_length=50)
@@ -130,7 +131,7 @@ def achievement_data(rec: Achievement) -> dict[str, Any]:
         "id": rec.public_id, "record_type": rec.RECORD_TYPE, "status": rec.status, "revision_id": rec.revision_id,
         "created_at": rec.created_at, "updated_at": rec.updated_at, "published_at": rec.published_at,
         "title": rec.title, "title_en": rec.title_en, "registration_no": rec.registration_no,
-        "achievement_type": rec.achievement_type, "institutions": [i.name for i in rec.institutions],
+        "external_id": rec.external_id, "achievement_type": rec.achievement_type, "institutions": [i.name for i in rec.institutions],
         "people": rec.people, "keywords": rec.keywords, "summary": rec.summary, "innovations": rec.innovations,
         "field": rec.field, "industry": rec.industry, "discipline": rec.discipline, "form": rec.form,
         "origin": rec.origin, "level": rec.level, "stage": rec.stage, "trl": rec.trl,

@@ -80,6 +80,8 @@ def apply_achievement(rec: Achievement, data: dict[str, Any], resolver: Institut
     for name in simple:
         setattr(rec, name, data.get(name) if name not in ("people", "keywords", "innovations", "ip", "transfer_modes", "attachments") else data.get(name) or [])
     rec.registration_no = normalize.registration_number(data.get("registration_no"))
+    if data.get("external_id"):
+        rec.external_id = data["external_id"]
     rec.transferred = bool(data.get("transferred"))
     evaluation = dict(data.get("evaluation") or {})
     if evaluation.get("date"):
@@ -175,12 +177,15 @@ def _instrument_key(data: dict[str, Any]) -> str | None:
 
 
 def _accept_achievement(column: str, candidate: Achievement, data: dict[str, Any]) -> bool:
-    # same title and lead holder is the same achievement, unless both carry different
-    # registration numbers (two registrations that happen to share a title)
+    # the same title and lead holder is the same achievement, unless both sides carry an
+    # identifier and they differ (two registrations, or two repository items, sharing a title)
     if column != "natural_key":
         return True
     reg = normalize.registration_number(data.get("registration_no"))
-    return not reg or not candidate.registration_no
+    if reg and candidate.registration_no and reg != candidate.registration_no:
+        return False
+    ext = data.get("external_id")
+    return not (ext and candidate.external_id and ext != candidate.external_id)
 
 
 class Matcher:
@@ -255,7 +260,11 @@ class RecordServiceConfig:
 CONFIGS = {
     "achievement": RecordServiceConfig(
         "achievement", Achievement, apply_achievement,
-        (("registration_no", lambda d: normalize.registration_number(d.get("registration_no"))), ("natural_key", _achievement_key)),
+        (
+            ("external_id", lambda d: d.get("external_id")),
+            ("registration_no", lambda d: normalize.registration_number(d.get("registration_no"))),
+            ("natural_key", _achievement_key),
+        ),
         _accept_achievement,
     ),
     "patent": RecordServiceConfig(
