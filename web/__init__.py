@@ -45,13 +45,14 @@ def _finish_config(app: Flask) -> None:
     celery = dict(app.config.get("CELERY") or {})
     if not celery.get("broker_url"):
         queue = Path(app.instance_path) / "celery"
-        for sub in ("queue", "processed"):
+        for sub in ("queue", "processed", "control"):
             (queue / sub).mkdir(parents=True, exist_ok=True)
         celery["broker_url"] = "filesystem://"
         celery["broker_transport_options"] = {
             **celery.get("broker_transport_options", {}),
             "data_folder_in": str(queue / "queue"), "data_folder_out": str(queue / "queue"),
             "processed_folder": str(queue / "processed"), "store_processed": False,
+            "control_folder": str(queue / "control"),
         }
     app.config["CELERY"] = celery
     if not app.config.get("INGEST_UPLOAD_DIR"):
@@ -67,10 +68,12 @@ def register_extensions(app: Flask) -> None:
     from ingest.celery_app import celery_init_app
 
     from .extensions import db
+    from .i18n import init_i18n
     from .search import Search
     from .services import Services
 
     db.init_app(app)
+    init_i18n(app)
     Search().init_app(app)  # app.extensions["search"]: the indexer backend
     Services().init_app(app)  # app.extensions["services"]: needs the two above
     celery_init_app(app)  # app.extensions["celery"]: the Celery app, tasks run in an app context

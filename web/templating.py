@@ -1,33 +1,41 @@
-"""Template helpers: vocabulary labels and search-state URLs."""
+"""Template helpers: labels in the reader's language, and URLs that carry the search state."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import Flask, request, url_for
-from jinja2 import Undefined
-from markupsafe import Markup, escape
+from flask_babel import gettext
+from markupsafe import Markup
 
 from . import vocabularies
-from .services.search_options import RANGE_LABELS, FacetDef
+from .i18n import day, lang, money, number
+from .search_options import RANGE_LABELS, FacetDef
+
+STATE_KEYS_DROPPED_ON_CHANGE = ("page", "cursor")
 
 
-def label(vocabulary: str, code: Any, locale: str = "zh") -> str:
-    if code is None:
+def label(vocabulary: str, code: Any) -> str:
+    if code is None or code == "":
         return ""
-    return vocabularies.get(vocabulary).label(str(code), locale)
+    return vocabularies.get(vocabulary).label(str(code), lang())
 
 
-def facet_label(definition: FacetDef, key: Any, locale: str = "zh") -> str:
+def facet_label(definition: FacetDef, key: Any) -> str:
     if isinstance(key, bool):
-        return ("是" if key else "否") if locale == "zh" else ("yes" if key else "no")
+        return gettext("是") if key else gettext("否")
     if definition.ranges:
         zh, en = RANGE_LABELS.get(str(key), (str(key), str(key)))
-        return zh if locale == "zh" else en
+        return zh if lang() == "zh" else en
     if definition.vocabulary:
-        return label(definition.vocabulary, key, locale)
-    if definition.key.startswith("ipc_section"):
-        return f"{key} 部"
+        return label(definition.vocabulary, key)
+    if definition.key == "ipc_section":
+        return gettext("%(section)s 部", section=key)
     return str(key)
+
+
+def facet_name(definition: FacetDef) -> str:
+    return definition.zh if lang() == "zh" else definition.en
 
 
 def _args() -> list[tuple[str, str]]:
@@ -36,16 +44,18 @@ def _args() -> list[tuple[str, str]]:
 
 def search_url(**changes: Any) -> str:
     """The current search URL with some parameters replaced (None removes them). Changing
-    anything but the page starts again at page 1."""
-    args = [(k, v) for k, v in _args() if k not in changes and k not in ("cursor",)]
-    if "page" not in changes:
-        args = [(k, v) for k, v in args if k != "page"]
+    anything but the page starts again at page 1. ``lang`` stays out (a cookie keeps it)."""
+    args = [(k, v) for k, v in _args() if k not in changes and k not in STATE_KEYS_DROPPED_ON_CHANGE and k != "lang"]
+    if "page" in changes or "cursor" in changes:
+        args = [(k, v) for k, v in _args() if k not in changes and k != "lang"]
     for k, v in changes.items():
         if v is None:
             continue
         for item in v if isinstance(v, (list, tuple)) else [v]:
             args.append((k, str(item)))
-    return url_for("search.search") + ("?" + "&".join(f"{escape_q(k)}={escape_q(v)}" for k, v in args) if args else "")
+    if ("page", "1") in args:
+        args.remove(("page", "1"))
+    return url_for("search.search") + ("?" + urlencode(args) if args else "")
 
 
 def toggle_url(key: str, value: Any) -> str:
@@ -55,26 +65,23 @@ def toggle_url(key: str, value: Any) -> str:
     return search_url(**{key: new or None})
 
 
-def escape_q(value: str) -> str:
-    from urllib.parse import quote
+def switch_language_url(target: str) -> str:
+    args = [(k, v) for k, v in _args() if k != "lang"] + [("lang", target)]
+    return request.path + "?" + urlencode(args)
 
-    return quote(str(value), safe="")
 
-
-def money(amount: float | None) -> str:
-    if amount is None or isinstance(amount, Undefined):
-        return "面议"
-    if amount >= 10_000:
-        return f"{amount / 10_000:,.0f}万元" if amount % 10_000 == 0 else f"{amount / 10_000:,.1f}万元"
-    return f"{amount:,.0f}元"
+def record_url(public_id: str) -> str:
+    return url_for("records.record", public_id=public_id)
 
 
 def safe_snippet(html: str) -> Markup:
-    """Highlights come back HTML-escaped with only <mark> left; trust exactly that."""
+    """Highlights come back HTML-escaped by the engine with only <mark> left; trust that."""
     return Markup(html)
 
 
 def register_template_helpers(app: Flask) -> None:
-    app.jinja_env.globals.update(label=label, facet_label=facet_label, search_url=search_url, toggle_url=toggle_url)
-    app.jinja_env.filters.update(money=money, snippet=safe_snippet)
-    app.jinja_env.filters["e_"] = escape
+    app.jinja_env.globals.update(
+        label=label, facet_label=facet_label, facet_name=facet_name, search_url=search_url, toggle_url=toggle_url,
+        switch_language_url=switch_language_url, record_url=record_url, lang=lang,
+    )
+    app.jinja_env.filters.update(money=money, snippet=safe_snippet, number=number, day=day)

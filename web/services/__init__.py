@@ -11,6 +11,7 @@ from flask import Flask
 
 from ..extensions import db
 from .indexing import RecordIndexer
+from .links import LinkService
 from .outbox import OutboxService
 from .records import CONFIGS, RecordService
 from .search import SearchService
@@ -30,6 +31,7 @@ class ServiceRegistry:
         self.outbox = OutboxService(session, self.indexer, int(app.config.get("OUTBOX_CLAIM_SECONDS", 120)))
         self.records = {name: RecordService(config, session, self.unit_of_work) for name, config in CONFIGS.items()}
         self.search = SearchService(backend)
+        self.links = LinkService(session, backend)
 
     def for_type(self, record_type: str) -> RecordService:
         return self.records[record_type]

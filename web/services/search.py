@@ -4,16 +4,19 @@ Visibility is decided here, for every search, never by a view: anyone sees publi
 records; reviewers and administrators also see drafts when they ask for them."""
 from __future__ import annotations
 
+import difflib
 import math
-from dataclasses import dataclass, field
+import time
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from indexer import (
-    AnyOf, FacetBucket, Highlight, Page, QueryError, Range, SearchBackend, SearchRequest, SimilarRequest, SuggestRequest,
-    Term, Terms, Text,
+    AnyOf, FacetBucket, FacetSpec, Highlight, Page, QueryError, Range, SearchBackend, SearchRequest, SimilarRequest,
+    SuggestRequest, Term, Terms, Text,
 )
 
-from . import search_options as opts
+from .. import search_options as opts
+from ..models import BY_INDEX
 from .identity import Identity
 
 
@@ -93,9 +96,22 @@ def _coerce(value: str, field_type: str) -> Any:
     return value
 
 
+@dataclass
+class Alternatives:
+    """What to offer when a search finds nothing."""
+
+    spelling: list[tuple[str, int]] = field(default_factory=list)  # (text, results)
+    any_word: int = 0  # results when any word may match
+    without: list[tuple[str, int]] = field(default_factory=list)  # (facet key, results without it)
+
+
+SPELLING_TTL = 600  # seconds the spelling vocabulary of a record type is reused
+
+
 class SearchService:
     def __init__(self, backend: SearchBackend):
         self.backend = backend
+        self._vocabulary: dict[str, tuple[float, list[str]]] = {}
 
     def visibility(self, identity: Identity, include_unpublished: bool = False) -> list[Any]:
         if include_unpublished and identity.can_see_unpublished():
@@ -159,6 +175,44 @@ class SearchService:
         hits = [self._hit(h) for h in result.hits]
         return SearchView(p, result.total, hits, facets, opts.SORTS[p.record_type], sort_key, result.next_cursor, result.took_ms)
 
+    def count(self, identity: Identity, p: SearchParams) -> int:
+        request, _ = self.build_request(identity, replace(p, size=0, page=1, cursor=None, highlight=False))
+        return self.backend.search(replace(request, facets=())).total
+
+    def vocabulary(self, record_type: str) -> list[str]:
+        """Keywords and institution names of published records: the words a misspelt query
+        most likely meant. Read from facets (both engines have them), kept for a while."""
+        cached = self._vocabulary.get(record_type)
+        if cached and time.monotonic() - cached[0] < SPELLING_TTL:
+            return cached[1]
+        request = SearchRequest(
+            indices=opts.INDICES[record_type], filters=(Term("status", "published"),), page=Page(1, 0),
+            facets=(FacetSpec("keywords", size=1000), FacetSpec("holders", size=500)),
+        )
+        result = self.backend.search(request)
+        words = [str(b.key) for name in ("keywords", "holders") for b in result.facets.get(name, [])]
+        self._vocabulary[record_type] = (time.monotonic(), words)
+        return words
+
+    def alternatives(self, identity: Identity, p: SearchParams) -> Alternatives:
+        """For an empty result: the nearest spelling that finds something, "any word", and
+        how many results each selected filter is hiding."""
+        alt = Alternatives()
+        q = p.q.strip()
+        if q:
+            for word in difflib.get_close_matches(q, self.vocabulary(p.record_type), n=5, cutoff=0.6):
+                if word != q and (n := self.count(identity, replace(p, q=word))):
+                    alt.spelling.append((word, n))
+                if len(alt.spelling) >= 3:
+                    break
+            if len(q.split()) > 1:
+                alt.any_word = self.count(identity, replace(p, q=" OR ".join(q.split())))
+        for key in p.selections:
+            others = {k: v for k, v in p.selections.items() if k != key}
+            if n := self.count(identity, replace(p, selections=others)):
+                alt.without.append((key, n))
+        return alt
+
     @staticmethod
     def _key_str(key: Any) -> str:
         if isinstance(key, bool):
@@ -184,7 +238,7 @@ class SearchService:
         if record_type == "all":
             indices = indices + ("institutions",)
         items = self.backend.suggest(SuggestRequest(text, indices, size))
-        return [{"text": s.text, "record_type": s.index.rstrip("s"), "id": s.id} for s in items]
+        return [{"text": s.text, "record_type": BY_INDEX[s.index].RECORD_TYPE, "id": s.id} for s in items]
 
     def similar(self, identity: Identity, index: str, public_id: str, size: int = 5, indices: tuple[str, ...] = ()) -> list[dict[str, Any]]:
         result = self.backend.similar(SimilarRequest(index, public_id, indices=indices, filters=tuple(self.visibility(identity)), size=size))

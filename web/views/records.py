@@ -1,13 +1,25 @@
-"""Record pages."""
+"""Record pages for every type, with links across types and similar records."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, render_template
 
-from ..models import BY_PREFIX
+from .. import presenters
+from ..models import BY_PREFIX, Achievement, Institution, Instrument, Patent
 from ..proxies import current_services
-from ..services.identity import anonymous_identity
+from ..security import current_identity
 
 bp = Blueprint("records", __name__)
+
+
+def holders_of(rec) -> list[tuple[str, str | None]]:
+    """(name, institution public id or None) of whoever holds the record."""
+    if isinstance(rec, Achievement):
+        return [(i.name, i.public_id) for i in rec.institutions]
+    if isinstance(rec, Patent):
+        return [(a.name, a.institution.public_id if a.institution else None) for a in rec.applicants]
+    if isinstance(rec, Instrument):
+        return [(rec.institution.name, rec.institution.public_id)] if rec.institution else []
+    return []
 
 
 @bp.get("/records/<public_id>")
@@ -15,8 +27,14 @@ def record(public_id: str):
     cls = BY_PREFIX.get(public_id.split("-", 1)[0])
     if cls is None:
         abort(404)
+    identity = current_identity()
     service = current_services.for_type(cls.RECORD_TYPE)
-    rec = service.get(anonymous_identity, public_id)
+    rec = service.get(identity, public_id)
     data = service.dump(rec)
-    similar = current_services.search.similar(anonymous_identity, cls.INDEX, public_id) if cls.INDEX != "institutions" else []
-    return render_template("record.html", rec=rec, data=data, record_type=cls.RECORD_TYPE, similar=similar)
+    similar = [] if cls is Institution else current_services.search.similar(identity, cls.INDEX, public_id, size=6)
+    return render_template(
+        "record.html", rec=rec, data=data, record_type=cls.RECORD_TYPE,
+        title=presenters.title_of(data), title_en=presenters.english_title_of(data),
+        rows=presenters.ROWS[cls.RECORD_TYPE](data), holders=holders_of(rec),
+        related=current_services.links.related(identity, rec), similar=similar,
+    )

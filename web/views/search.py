@@ -1,36 +1,68 @@
-"""The search page: one box across achievements, patents and instruments."""
+"""The search page: one box across achievements, patents and instruments. The URL carries the
+whole search state, so any search can be bookmarked and shared."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template, request
+from urllib.parse import urlencode
+
+from flask import Blueprint, render_template, request
+from marshmallow import ValidationError
+
+from indexer import QueryError
 
 from ..proxies import current_services
-from ..services.identity import anonymous_identity
+from ..schemas.search_args import SearchArgsSchema
+from ..search_options import FACETS, RECORD_TYPES
+from ..security import current_identity
 from ..services.search import SearchParams
-from ..services.search_options import FACETS, RECORD_TYPES
 
 bp = Blueprint("search", __name__)
-
-RESERVED = {"q", "type", "sort", "page", "size", "cursor"}
+ARGS = SearchArgsSchema()
 
 
 def params_from_args(args) -> SearchParams:
-    record_type = args.get("type", "all")
-    if record_type not in RECORD_TYPES:
-        record_type = "all"
-    max_size = current_app.config["SEARCH_MAX_PAGE_SIZE"]
+    """Search parameters from the URL; a malformed value falls back to its default (a page
+    should never answer a hand-edited URL with an error)."""
     try:
-        page = max(1, int(args.get("page", 1)))
-        size = min(max(1, int(args.get("size", current_app.config["SEARCH_PAGE_SIZE"]))), max_size)
-    except ValueError:
-        page, size = 1, current_app.config["SEARCH_PAGE_SIZE"]
-    keys = {f.key for f in FACETS[record_type]}
-    selections = {k: args.getlist(k) for k in args if k in keys}
-    return SearchParams(record_type, args.get("q", ""), selections, args.get("sort") or None, page, size, args.get("cursor"))
+        return SearchParams(**ARGS.load(args))
+    except ValidationError as err:
+        cleaned = {k: v for k, v in args.items(multi=True) if k not in err.messages}
+        from werkzeug.datastructures import MultiDict
+
+        return SearchParams(**ARGS.load(MultiDict(cleaned)))
+
+
+def page_window(page: int, pages: int, width: int = 2) -> list[int | None]:
+    """1 … 4 5 [6] 7 8 … 20: page numbers around the current one (None = a gap)."""
+    shown = sorted({1, pages, *range(max(1, page - width), min(pages, page + width) + 1)})
+    out: list[int | None] = []
+    for n in shown:
+        if out and n - (out[-1] or 0) > 1:
+            out.append(None)
+        out.append(n)
+    return out
 
 
 @bp.get("/")
 @bp.get("/search")
 def search():
+    identity = current_identity()
     params = params_from_args(request.args)
-    view = current_services.search.search(anonymous_identity, params)
-    return render_template("search.html", view=view, params=params, record_types=RECORD_TYPES)
+    service = current_services.search
+    error = None
+    try:
+        view = service.search(identity, params)
+    except QueryError as exc:
+        error = str(exc)
+        params = SearchParams(record_type=params.record_type, q=params.q)
+        view = service.search(identity, SearchParams(record_type=params.record_type, size=params.size, page=1))
+        view.hits, view.total = [], 0
+    alternatives = service.alternatives(identity, params) if not view.total and error is None and (params.q or params.selections) else None
+    facet_defs = {f.key: f for f in FACETS[params.record_type]}
+    selected = [(key, facet_defs[key], value) for key, values in params.selections.items() if key in facet_defs for value in values]
+    query = [(k, v) for k, vs in request.args.lists() for v in vs if k not in ("page", "cursor", "lang")]
+    return render_template(
+        "search.html", view=view, params=params, record_types=RECORD_TYPES, selected=selected, facet_defs=facet_defs,
+        clear_facets={k: None for k in params.selections}, alternatives=alternatives, error=error,
+        page_window=page_window(params.page, view.pages),
+        export_url=lambda fmt: f"/search/export.{fmt}" + (f"?{urlencode(query)}" if query else ""),
+    )

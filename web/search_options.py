@@ -64,7 +64,7 @@ COMMON = (
 
 FACETS: dict[str, tuple[FacetDef, ...]] = {
     "all": (
-        F("type", "record_type", "record_type", size=4, zh="类型", en="Type"),
+        F("record_type", "record_type", "record_type", size=4, zh="类型", en="Type"),
         F("field", "field", "tech_field", size=20, zh="技术领域", en="Field"),
         *COMMON,
     ),
