@@ -170,7 +170,7 @@ PATENT_COLUMNS = [
     C("title_en", "英文名称", "English title", "Title (English)"),
     C("abstract", "摘要", "Abstract", "专利摘要", kind="multiline"),
     C("first_claim", "主权项", "First claim", "权利要求", "独立权利要求", "首项权利要求", "Claim", kind="multiline"),
-    C("keywords", "关键词", "Keywords", "关键字", kind="list"),
+    C("keywords", "关键词", "Keywords", "关键字", "Prior art keywords", kind="list"),
     C("applicants", "申请人", "Applicants", "申请(专利权)人", "专利申请人", "Applicant", kind="list"),
     C("inventors", "发明人", "Inventors", "发明(设计)人", "设计人", "Inventor", kind="list"),
     C("owners", "当前权利人", "Owners", "专利权人", "权利人", "Owner", "Assignee", "Patentee", kind="list"),

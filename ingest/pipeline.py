@@ -154,6 +154,7 @@ class ImportPipeline:
                 self._checkpoint(job, on_progress)
         if batch:
             self._batch(job, batch)
+        self._note_columns(job)  # JSON readers learn of unknown keys as they go
         log.info("job %s: %s records in %.1fs", job.id, n, time.monotonic() - started)
 
     def _note_columns(self, job: ImportJob) -> None:

@@ -66,12 +66,21 @@ class JsonReader:
         refuse_binary(head, "JSON")
         encoding = detect_encoding(path)
         builder = _Builder(file, record_type, defaults)
+        self.notes = []
         if path.suffix.lower() in JSONL_SUFFIXES or self._looks_like_lines(path, encoding):
-            yield from self._lines(path, encoding, builder)
-            return
-        with open(path, encoding=encoding) as fh:
-            text = fh.read()
-        yield from self._document(text, builder)
+            records = self._lines(path, encoding, builder)
+        else:
+            with open(path, encoding=encoding) as fh:
+                text = fh.read()
+            records = self._document(text, builder)
+        for rec in records:
+            yield rec
+            self._note(builder)
+
+    def _note(self, builder: "_Builder") -> None:
+        if builder.ignored:
+            names = "、".join(builder.ignored)
+            self.notes = [("_columns", f"未识别的字段已忽略：{names} / unrecognised keys ignored: {', '.join(builder.ignored)}")]
 
     @staticmethod
     def _looks_like_lines(path: Path, encoding: str) -> bool:
@@ -174,6 +183,7 @@ class _Builder:
         self.file = file
         self.record_type = record_type
         self.defaults = defaults
+        self.ignored: dict[str, None] = {}  # keys left out, in first-seen order
         self._resolved: dict[str, dict[str, Any]] = {}
         if record_type is not None:
             self._resolved[record_type] = cols.column_set(record_type).resolve_defaults(defaults)
@@ -201,5 +211,34 @@ class _Builder:
                 problems.append(("record_type", f"未知的记录类型“{given}” / unknown record type {given!r}"))
         if record_type is None:
             record_type = cols.detect_record_type(list(data), self.defaults, where=str(location))
+        data = self._map_keys(record_type, data)
         cols.apply_defaults(data, self._defaults(record_type))
         return RawRecord(location, record_type, data, problems, cols.record_label(record_type, data))
+
+    def _map_keys(self, record_type: str, data: dict[str, Any]) -> dict[str, Any]:
+        """Keys the schema does not know are read like spreadsheet headers (publication_number
+        -> publication_no, abstract -> summary); keys nothing matches are left out and named
+        once in the reader's notes, as unknown columns are. So a third-party JSON export
+        imports without a conversion step, and the API's own shape passes untouched."""
+        known = self._schema_fields(record_type)
+        if all(k in known for k in data):
+            return data
+        out: dict[str, Any] = {}
+        cs = cols.column_set(record_type)
+        for key, value in data.items():
+            if key in known:
+                out.setdefault(key, value)
+                continue
+            match = cs.match(key)
+            if match is None or "." in match.column.path or match.column.path not in known:
+                self.ignored.setdefault(key, None)
+                continue
+            out.setdefault(match.column.path, value)
+        return out
+
+    @staticmethod
+    def _schema_fields(record_type: str) -> set[str]:
+        from web.schemas import SCHEMAS
+
+        schema = SCHEMAS[record_type][0]
+        return {name for name, f in schema._declared_fields.items() if not f.dump_only} | set(schema.SYSTEM_FIELDS)

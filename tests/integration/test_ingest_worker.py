@@ -19,6 +19,10 @@ from web.demo import generator
 from .conftest import stack, wait_for_job
 
 ENGINES = ["sqlite", pytest.param("elasticsearch", marks=pytest.mark.es)]
+# real rows our schemas refuse, each for a stated reason:
+EXPECTED_REJECTED = {
+    "instruments-tsv": 6,  # status "PrepHPLC" is no operating status we know
+}
 
 
 @pytest.fixture(params=ENGINES)
@@ -93,18 +97,29 @@ def test_real_sample_formats_import_through_the_worker_and_are_found(engine, es_
             "cnipa-old": submit(app, next((patents_dir / "cnipa-old-cn-patent-document").glob("cn_old1.xml"))),
             "epo": submit(app, next((patents_dir / "epo-ep-patent-document-v1-0").rglob("DOC00001.xml"))),
             "uspto-weekly": submit(app, uspto / "go-uspto" / "test.xml"),
+            "wipo-st96": submit(app, patents_dir / "wipo-st96" / "PatentPublication_Example.xml"),
+            "epo-ops": submit(app, require("epo-ops-xml-samples/published-data_application_docdb_EP.13844704.A_biblio.xml")),
             "instruments-tsv": submit(app, pnnl, record_type="instrument", options={"defaults": {"institution": "Pacific Northwest National Laboratory"}}),
             "achievements-csv-gbk": submit(app, achievements_csv(tmp_path / "成果.csv", 40), record_type="achievement"),
+            # third-party JSON Lines in their own shape: keys are read like spreadsheet headers
+            "cn-patents-jsonl": submit(app, require("cn-patents-g06f/cn_patents_g06f.jsonl"), record_type="patent"),
+            "csl-jsonl": submit(app, require("csl-chinese-scientific-literature/csl_records.jsonl"), record_type="achievement",
+                                options={"defaults": {"institution": "CSL 中文科学文献"}}),
         }
         finished = {name: wait_for_job(app, job_id) for name, job_id in jobs.items()}
         for name, job in finished.items():
             assert job.status == "done", (name, job.message, s.worker_log())
             assert job.created > 0, (name, job.counts())
-            assert job.rejected == (6 if name == "instruments-tsv" else 0), (name, job.counts())
-        assert total(app, "patents") == sum(finished[k].created for k in ("cnipa-new", "cnipa-old", "epo", "uspto-weekly"))
+            assert job.rejected == EXPECTED_REJECTED.get(name, 0), (name, job.counts(), job.message)
+        assert finished["cn-patents-jsonl"].created == 3662 and finished["csl-jsonl"].read == 1622
+        assert "split" in (finished["csl-jsonl"].message or "")  # keys it could not place are named
+        patent_jobs = ("cnipa-new", "cnipa-old", "epo", "uspto-weekly", "wipo-st96", "epo-ops", "cn-patents-jsonl")
+        assert total(app, "patents") == sum(finished[k].created for k in patent_jobs)
+        assert search_ids(app, "patents", "复制引擎")  # CN115525211A, from the JSON Lines
+        assert search_ids(app, "achievements", "飞行器 镇定控制器")  # a CSL paper
         # 6 PNNL rows have the status "PrepHPLC", which is no operating status we know: rejected alone
         assert total(app, "instruments") == finished["instruments-tsv"].created == 201
-        assert total(app, "achievements") == 40
+        assert total(app, "achievements") == 40 + finished["csl-jsonl"].created
         assert search_ids(app, "patents", "显示设备") or search_ids(app, "patents", "显示")
         assert search_ids(app, "instruments", "orbitrap")
         first = next(generator.achievements(1, 7, generator.institutions(7)))

@@ -85,7 +85,7 @@ class AchievementSchema(BaseRecordSchema):
     achievement_type = Vocab("achievement_type", allow_none=True)
     institutions = InstitutionList(required=True, min_items=1, max_items=20)
     people = StrList(max_items=50, item_max_length=50)
-    keywords = StrList(max_items=10, item_max_length=50)
+    keywords = StrList(max_items=20, item_max_length=50)  # the national form asks for 3; papers carry up to 20
     summary = Str(max_length=2000, multiline=True, allow_none=True)
     innovations = StrList(max_items=3, item_max_length=500, split=False)
     field = Vocab("tech_field", allow_none=True)
