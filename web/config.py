@@ -59,6 +59,12 @@ CELERY = {
 INGEST_UPLOAD_DIR = None  # None: <instance>/uploads
 INGEST_BATCH_SIZE = 500
 
+# Exports of a result set (CSV/XLSX) stop at this many rows.
+EXPORT_MAX_ROWS = 10_000
+# The site's public address, used for links written into exported files and alerts. Set it in
+# production (links must not be built from a request's Host header); None uses the request's.
+PUBLIC_BASE_URL = None
+
 # Search page defaults.
 SEARCH_PAGE_SIZE = 20
 SEARCH_MAX_PAGE_SIZE = 100

@@ -8,7 +8,7 @@ from werkzeug.exceptions import HTTPException
 from indexer import BackendUnavailable, IndexMissing, QueryError
 
 from .schemas import error_list
-from .services.records import PermissionDenied, RecordNotFound
+from .services.records import PermissionDenied, RecordInUse, RecordNotFound
 
 
 def _wants_json() -> bool:
@@ -37,6 +37,10 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(RecordNotFound)
     def not_found(exc: RecordNotFound):
         return _respond(404, "not_found", f"记录不存在 / no such record: {exc}")
+
+    @app.errorhandler(RecordInUse)
+    def in_use(exc: RecordInUse):
+        return _respond(409, "record_in_use", str(exc))
 
     @app.errorhandler(PermissionDenied)
     def denied(exc: PermissionDenied):

@@ -50,6 +50,13 @@ def _get_path(source: Mapping[str, Any], path: str) -> Any:
     return value
 
 
+def _close_quietly(conn: sqlite3.Connection) -> None:
+    try:
+        conn.close()
+    except sqlite3.Error:
+        pass
+
+
 def _norm_suggest(text: str) -> str:
     return analysis.fold_width(text).lower()
 
@@ -67,7 +74,7 @@ class SqliteFtsBackend(SearchBackend):
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
-        self._all: list[sqlite3.Connection] = []
+        self._all: list[tuple[threading.Thread, sqlite3.Connection]] = []
         self._lock = threading.Lock()
         self._schemas = {name: SqliteIndexSchema(self.catalog.get(name), self.prefix) for name in self.catalog.names()}
 
@@ -83,16 +90,21 @@ class SqliteFtsBackend(SearchBackend):
             conn.execute("PRAGMA cache_size=-65536")
             self._local.conn, self._local.pid = conn, os.getpid()
             with self._lock:
-                self._all.append(conn)
+                # a server that starts a thread per request would otherwise keep one open
+                # connection per finished thread: close those of threads that are gone
+                alive = []
+                for thread, old in self._all:
+                    if thread.is_alive():
+                        alive.append((thread, old))
+                    else:
+                        _close_quietly(old)
+                self._all = alive + [(threading.current_thread(), conn)]
         return conn
 
     def close(self) -> None:
         with self._lock:
-            for conn in self._all:
-                try:
-                    conn.close()
-                except sqlite3.Error:
-                    pass
+            for _, conn in self._all:
+                _close_quietly(conn)
             self._all.clear()
         self._local = threading.local()
 

@@ -39,8 +39,8 @@ class RecordMixin:
     @classmethod
     def parse_public_id(cls, value: str) -> int | None:
         prefix, _, number = value.partition("-")
-        if prefix != cls.PREFIX or not number.isdigit():
-            return None
+        if prefix != cls.PREFIX or not number.isdigit() or len(number) > 18:
+            return None  # not an id we could have issued (and not one a database column could hold)
         return int(number)
 
 

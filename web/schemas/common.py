@@ -8,7 +8,7 @@ about meaning.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from typing import Any
 
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, pre_load, validate
@@ -51,6 +51,10 @@ class Str(BilingualMixin, fields.String):
                 raise self.make_error("required")
             return None
         return text
+
+    def _validate(self, value):
+        if value is not None:  # blank text became None above: nothing left to check
+            super()._validate(value)
 
 
 class Int(BilingualMixin, fields.Integer):
@@ -294,6 +298,15 @@ class ContactSchema(Schema):
     email = Email(allow_none=True)
 
 
+class UtcDateTime(fields.DateTime):
+    """Stored timestamps are UTC; SQLite hands them back without a zone, so say it."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if isinstance(value, datetime) and value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return super()._serialize(value, attr, obj, **kwargs)
+
+
 class BaseRecordSchema(Schema):
     """System fields are output only: whatever a client sends for them is dropped before
     validation (as Invenio's BaseRecordSchema does), so imports of our own exports work."""
@@ -310,9 +323,9 @@ class BaseRecordSchema(Schema):
     record_type = fields.String(dump_only=True)
     status = fields.String(dump_only=True)
     revision_id = fields.Integer(dump_only=True)
-    created_at = fields.DateTime(dump_only=True)
-    updated_at = fields.DateTime(dump_only=True)
-    published_at = fields.DateTime(dump_only=True)
+    created_at = UtcDateTime(dump_only=True)
+    updated_at = UtcDateTime(dump_only=True)
+    published_at = UtcDateTime(dump_only=True, allow_none=True)
     links = fields.Dict(dump_only=True)
 
     @pre_load

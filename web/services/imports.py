@@ -8,6 +8,7 @@ import io
 import shutil
 import uuid
 from collections.abc import Iterable
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -22,6 +23,12 @@ from .records import PermissionDenied, RecordNotFound
 RUN_TASK = "ingest.run_import"
 HARVEST_TASK = "ingest.harvest"
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _utc(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    return (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).isoformat()
 
 
 def spreadsheet_safe(value: Any) -> Any:
@@ -139,7 +146,7 @@ class ImportService:
             "id": job.id, "kind": job.kind, "status": job.status, "filename": job.filename, "record_type": job.record_type,
             "reader": job.reader, "counts": job.counts(), "progress": {"done": job.progress_done, "total": job.progress_total, "percent": job.percent},
             "message": job.message, "refusal_code": job.refusal_code, "cancel_requested": job.cancel_requested,
-            "created_at": job.created_at.isoformat() if job.created_at else None,
-            "started_at": job.started_at.isoformat() if job.started_at else None,
-            "finished_at": job.finished_at.isoformat() if job.finished_at else None,
+            "created_at": _utc(job.created_at),
+            "started_at": _utc(job.started_at),
+            "finished_at": _utc(job.finished_at),
         }

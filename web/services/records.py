@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from marshmallow import Schema, ValidationError
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from .. import normalize
@@ -27,6 +27,10 @@ class RecordNotFound(LookupError):
 
 class PermissionDenied(PermissionError):
     pass
+
+
+class RecordInUse(Exception):
+    """The record is referenced by others (an institution that still holds records)."""
 
 
 class InstitutionResolver:
@@ -370,10 +374,18 @@ class RecordService:
         if not identity.is_admin:
             raise PermissionDenied("only administrators delete records")
         rec = self.get(identity, public_id)
+        if isinstance(rec, Institution):
+            held = {
+                "achievements": self.session.scalar(select(func.count()).select_from(AchievementInstitution).where(AchievementInstitution.institution_id == rec.id)),
+                "patents": self.session.scalar(select(func.count()).select_from(PatentApplicant).where(PatentApplicant.institution_id == rec.id)),
+                "instruments": self.session.scalar(select(func.count()).select_from(Instrument).where(Instrument.institution_id == rec.id)),
+            }
+            if any(held.values()):
+                raise RecordInUse(f"该单位仍有关联记录 / the institution still holds records: {held}")
         with self.unit_of_work() as uow:
             uow.register(DeleteFromIndexOp(rec.INDEX, rec.public_id, rec.revision_id + 1))
             uow.register(IndexOp(linked_institutions(rec)))
             self.session.delete(rec)
 
 
-__all__ = ["RecordService", "RecordNotFound", "PermissionDenied", "ValidationError", "CONFIGS", "InstitutionResolver", "UpsertResult"]
+__all__ = ["RecordService", "RecordNotFound", "PermissionDenied", "RecordInUse", "ValidationError", "CONFIGS", "InstitutionResolver", "UpsertResult"]

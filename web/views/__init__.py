@@ -5,15 +5,19 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
+    from .export import bp as export_bp
     from .health import bp as health_bp
     from .imports import bp as imports_bp
     from .records import bp as records_bp
     from .search import bp as search_bp
+    from ..api import bp as api_bp
 
     app.register_blueprint(health_bp)
     app.register_blueprint(search_bp)
     app.register_blueprint(records_bp)
     app.register_blueprint(imports_bp)
+    app.register_blueprint(api_bp)
+    app.register_blueprint(export_bp)
 
     from ..templating import register_template_helpers
 

@@ -1,0 +1,64 @@
+"""Import jobs: upload a file, follow the job, cancel it, download its rejected records."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, jsonify, request
+from marshmallow import ValidationError
+
+from ..schemas.common import MSG_REQUIRED
+from ..security import require_operator
+from ..services.imports import ImportService
+from . import bp
+from .common import job_links, utc_iso
+from .schemas import ImportFormSchema
+
+import_form = ImportFormSchema()
+JOB_ID = "<int(min=1, max=2147483647):job_id>"  # larger numbers are no job (and no database integer)
+
+
+def job_body(service: ImportService, job: Any) -> dict[str, Any]:
+    data = service.to_dict(job)
+    for key in ("created_at", "started_at", "finished_at"):
+        data[key] = utc_iso(data[key])
+    data["links"] = job_links(job.id)
+    return data
+
+
+@bp.post("/imports")
+def create_import():
+    """Queue an import of one uploaded file; the worker does the rest (202 Accepted)."""
+    identity = require_operator()
+    form = import_form.load(request.form)
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        raise ValidationError({"file": [MSG_REQUIRED]})
+    options = {"defaults": {"institution": form["default_institution"].strip()}} if (form["default_institution"] or "").strip() else None
+    service = ImportService.from_app()
+    job = service.create_file_job(identity, upload.stream, upload.filename, record_type=form["record_type"], options=options)
+    service.enqueue(job)
+    body = job_body(service, job)
+    return jsonify(body), 202, {"Location": body["links"]["self"]}
+
+
+@bp.get(f"/imports/{JOB_ID}")
+def get_import(job_id: int):
+    require_operator()
+    service = ImportService.from_app()
+    return jsonify(job_body(service, service.get(job_id)))
+
+
+@bp.post(f"/imports/{JOB_ID}/cancel")
+def cancel_import(job_id: int):
+    identity = require_operator()
+    service = ImportService.from_app()
+    return jsonify(job_body(service, service.cancel(identity, job_id)))
+
+
+@bp.get(f"/imports/{JOB_ID}/errors")
+def import_errors(job_id: int):
+    require_operator()
+    service = ImportService.from_app()
+    job = service.get(job_id)
+    return Response(service.errors_csv(job), mimetype="text/csv",
+                    headers={"Content-Disposition": f"attachment; filename=import-{job.id}-errors.csv"})

@@ -1,0 +1,375 @@
+"""The OpenAPI 3.0 document of the API, generated from the marshmallow schemas with apispec.
+
+Two passes over the record schemas, because a record is not the same thing going in and
+coming out:
+* output (``Achievement``, ``Patent`` ...): every field, system fields (``dump_only``) marked
+  ``readOnly``; vocabulary fields carry their codes as ``enum``, since the API answers codes;
+* input (``AchievementInput`` ...): system fields left out; a vocabulary field takes a code
+  *or* its Chinese or English label (``长春市``, ``Changchun``, ``changchun``), so the codes and
+  labels are described instead of listed as an enum (an enum would call accepted labels
+  invalid).
+
+apispec 6 with marshmallow 4 needs a few corrections, made below and noted where made
+(``_field_attributes`` and ``_tidy_query``)."""
+from __future__ import annotations
+
+import copy
+from functools import cache
+from typing import Any
+
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+from flask import jsonify
+from marshmallow import fields
+
+from .. import vocabularies
+from ..models import RECORD_CLASSES
+from ..schemas import SCHEMAS
+from ..schemas.common import BaseRecordSchema, Phone, Str, StrList, Trl, Vocab, YearMonth
+from ..schemas.search_args import SearchArgsSchema
+from ..search_options import FACETS, SORTS
+from . import bp
+from .common import PUBLIC_ID_PATTERN
+from .schemas import (
+    ErrorSchema, FacetValueSchema, HitSchema, ImportFormSchema, ImportJobSchema, RecordLinksSchema,
+    SearchResultSchema, SimilarArgsSchema, SimilarResultSchema, SuggestArgsSchema, SuggestionSchema,
+)
+
+TITLE = "吉林省科技成果转化信息检索 API / Jilin technology-transfer search API"
+VERSION = "1.0.0"
+OPENAPI_VERSION = "3.0.3"
+PREFIX = bp.url_prefix or ""
+DESCRIPTION = """\
+检索吉林省科技成果、专利、大型科研仪器和单位，并由操作员写入记录、导入文件。
+Search Jilin's technology achievements, patents, research instruments and institutions; operators
+also write records and import files.
+
+* 检索参数与检索页面相同 / the search parameters are those of the search page. Page numbers
+  reach the first 10,000 results; go deeper with `cursor` (from `next_cursor`).
+* 代码表字段返回代码；写入时可用代码或中英文名称 / vocabulary fields answer codes; writes accept a
+  code or its Chinese or English label.
+* 错误统一为 `{"error": {"code", "message", "details"}}` / every error has that shape.
+* 身份 / identity: no cookies are used. In development, requests from this machine act as the
+  local operator (writes allowed); elsewhere writes answer 403 until a token scheme is added.
+"""
+
+RECORD_NAMES = {"achievement": "Achievement", "patent": "Patent", "instrument": "Instrument", "institution": "Institution"}
+SYSTEM_TIMES = ("created_at", "updated_at", "published_at")
+PHONE_PATTERN = r"^[+0-9][0-9\s\-()转#,/]{4,40}$"  # what Phone accepts, in ECMA 262 regex
+ID_PREFIX = {t: cls.PREFIX for t, cls in RECORD_CLASSES.items()}
+
+ERRORS = {
+    400: "请求有误：未知排序或筛选、超出 10,000 条的页码、JSON 无法解析 / bad request: unknown sort or filter, "
+         "a page beyond 10,000 results, malformed JSON",
+    403: "需要操作员身份 / needs an operator",
+    404: "记录或任务不存在 / no such record or job",
+    409: "与已有记录冲突 / conflicts with an existing record",
+    415: "请求体应为 JSON / the body must be application/json",
+    422: "参数或数据校验未通过，details 逐字段说明 / validation failed; `details` lists each field",
+    503: "检索服务暂不可用或索引未建立 / the search engine is unavailable or its index is missing",
+}
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+# -- apispec corrections -------------------------------------------------------------------------
+
+def _field_attributes(output: bool):
+    """An apispec attribute function for our custom fields (``web/schemas/common.py``).
+
+    apispec maps them by their marshmallow base class (Str -> string, Money -> number, Trl ->
+    integer ...), which is right but loses what their ``_deserialize`` enforces: vocabulary
+    codes, list lengths, the TRL range, the YYYY-MM form. Two more corrections: apispec gives
+    ``fields.Url`` the format "url", which no JSON Schema validator knows ("uri" is meant); and
+    it writes a nullable nested object, in OpenAPI 3.0, as ``anyOf: [{type: object, nullable:
+    true}, {$ref}]``, whose first branch admits *any* object, so that branch is narrowed to null."""
+
+    def custom_field_attributes(self, field: fields.Field, ret: dict[str, Any], **kwargs) -> dict[str, Any]:
+        extra: dict[str, Any] = {}
+        if isinstance(field, Vocab):
+            vocab = vocabularies.get(field.vocabulary)
+            if output:
+                extra["enum"] = [*vocab.codes, *([None] if field.allow_none else [])]
+                extra["description"] = f"{vocab.zh} / {vocab.en}: " + ", ".join(f"{t.code} = {t.zh} / {t.en}" for t in vocab)
+            else:
+                extra["description"] = (f"{vocab.zh} / {vocab.en}: 代码或中英文名称 / a code or its Chinese or English label: "
+                                        + "; ".join(f"{t.code} ({t.zh} / {t.en})" for t in vocab))
+                extra["example"] = vocab.codes[0]
+        if isinstance(field, StrList):
+            if field.max_items is not None:
+                extra["maxItems"] = field.max_items
+            if field.min_items:
+                extra["minItems"] = field.min_items
+                if not output and "items" in ret:  # blank items are dropped, so they do not count
+                    extra["items"] = {**ret["items"], "minLength": 1, "pattern": r"\S"}
+        if isinstance(field, Phone) and not output:
+            extra["pattern"] = PHONE_PATTERN
+        if isinstance(field, Str) and field.required and not output:
+            extra.update(minLength=1, pattern=r"\S")  # blank text counts as missing
+        if isinstance(field, Trl):
+            extra.update(minimum=1, maximum=9)
+        if isinstance(field, YearMonth):
+            extra["example"] = "2021-03"
+            if output:
+                extra["pattern"] = r"^\d{4}-\d{2}$"
+        if isinstance(field, fields.Url):
+            extra["format"] = "uri"  # apispec writes "url", which no JSON Schema validator knows
+        if "anyOf" in ret:
+            extra["anyOf"] = [
+                {"type": "object", "nullable": True, "enum": [None]} if branch == {"type": "object", "nullable": True} else branch
+                for branch in ret["anyOf"]
+            ]
+        return extra
+
+    custom_field_attributes.__name__ = f"custom_field_attributes_{'out' if output else 'in'}"
+    return custom_field_attributes
+
+
+def _tidy_query(params: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """apispec copies ``load_default=None`` / ``allow_none`` into query parameters as
+    ``default: null`` and ``nullable: true``; a query string has no null (the parameter is
+    simply left out), so both go (with a ``null`` apispec adds to an enum). The same holds for
+    the fields of a multipart form."""
+    for p in params:
+        _not_null(p.get("schema", {}))
+    return params
+
+
+def _not_null(schema: dict[str, Any]) -> dict[str, Any]:
+    if "default" in schema and schema["default"] is None:
+        del schema["default"]
+    schema.pop("nullable", None)
+    if None in schema.get("enum", ()):
+        schema["enum"] = [v for v in schema["enum"] if v is not None]
+    return schema
+
+
+def _new_spec(output: bool) -> tuple[APISpec, MarshmallowPlugin]:
+    suffix = "" if output else "Input"
+
+    def name_resolver(schema: Any) -> str:
+        cls = schema if isinstance(schema, type) else type(schema)
+        return cls.__name__.removesuffix("Schema") + suffix
+
+    plugin = MarshmallowPlugin(schema_name_resolver=name_resolver)
+    spec = APISpec(title=TITLE, version=VERSION, openapi_version=OPENAPI_VERSION, plugins=[plugin],
+                   info={"description": DESCRIPTION})
+    plugin.converter.add_attribute_function(_field_attributes(output))
+    return spec, plugin
+
+
+# -- the document ----------------------------------------------------------------------------------
+
+def _record_components(spec: APISpec, inputs: APISpec) -> None:
+    for record_type, name in RECORD_NAMES.items():
+        schema_cls = SCHEMAS[record_type][0]
+        spec.components.schema(name, schema=schema_cls)
+        inputs.components.schema(f"{name}Input", schema=schema_cls(exclude=BaseRecordSchema.SYSTEM_FIELDS))
+
+
+def _finish_records(doc: dict[str, Any]) -> None:
+    """What the record schemas cannot say themselves."""
+    schemas = doc["components"]["schemas"]
+    for record_type, name in RECORD_NAMES.items():
+        out = schemas[name]["properties"]
+        out["id"].update(pattern=PUBLIC_ID_PATTERN, example=f"{ID_PREFIX[record_type]}-1")
+        out["record_type"]["enum"] = [record_type]
+        out["links"] = _ref("RecordLinks")
+        for key in SYSTEM_TIMES:  # drafts have no published_at; the dump writes null
+            out[key]["nullable"] = True
+        schemas[name]["required"] = sorted({*schemas[name].get("required", []), "id", "record_type", "links"})
+        given = schemas[f"{name}Input"]
+        given["properties"] = {
+            "record_type": {"type": "string", "enum": [record_type],
+                            "description": "创建时必填；替换时可省略 / required to create; may be left out to replace"},
+            **given["properties"],
+        }
+        schemas[f"{name}Create"] = {"allOf": [_ref(f"{name}Input")], "required": ["record_type"]}
+    schemas["RecordCreate"] = {
+        "oneOf": [_ref(f"{name}Create") for name in RECORD_NAMES.values()],
+        "discriminator": {"propertyName": "record_type",
+                          "mapping": {t: f"#/components/schemas/{n}Create" for t, n in RECORD_NAMES.items()}},
+    }
+    schemas["ImportJob"]["properties"]["created_at"]["format"] = "date-time"
+    for key in ("started_at", "finished_at"):
+        schemas["ImportJob"]["properties"][key]["format"] = "date-time"
+
+
+def _search_parameters(plugin: MarshmallowPlugin) -> list[dict[str, Any]]:
+    params = _tidy_query(plugin.converter.schema2parameters(SearchArgsSchema, location="query"))
+    sort_keys = sorted({s.key for defs in SORTS.values() for s in defs})
+    for p in params:
+        name, schema = p["name"], p["schema"]
+        if name == "sort":
+            schema["enum"] = sort_keys  # which of them a type offers: the description; others answer 400
+        defs = [d for ds in FACETS.values() for d in ds if d.key == name]
+        if not defs:
+            continue
+        if all(d.ranges for d in defs):
+            schema["items"]["enum"] = sorted({r.key for d in defs for r in d.ranges})
+        vocabs = sorted({d.vocabulary for d in defs if d.vocabulary})
+        if vocabs:
+            p["description"] += " — " + "; ".join(
+                "代码 / codes: " + ", ".join(vocabularies.get(v).codes) for v in vocabs)
+        p["description"] += " (可重复，多值为“或” / repeat the parameter for several values, any of which may match)"
+    return params
+
+
+def _responses(ok: dict[str, Any], *errors: int) -> dict[str, Any]:
+    out = dict(ok)
+    for status in errors:
+        out[str(status)] = {"description": ERRORS[status], "content": {"application/json": {"schema": _ref("Error")}}}
+    return out
+
+
+def _json(description: str, schema: dict[str, Any], headers: dict[str, Any] | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {"description": description, "content": {"application/json": {"schema": schema}}}
+    if headers:
+        body["headers"] = headers
+    return body
+
+
+LOCATION = {"Location": {"description": "记录或任务的地址 / where the record or job is", "schema": {"type": "string", "format": "uri"}}}
+
+
+def _paths(plugin: MarshmallowPlugin) -> dict[str, dict[str, Any]]:
+    public_id = {"in": "path", "name": "public_id", "required": True,
+                 "description": "公开编号 / public id: ach-N, pat-N, ins-N or org-N",
+                 "schema": {"type": "string", "pattern": PUBLIC_ID_PATTERN, "example": "ach-1"}}
+    job_id = {"in": "path", "name": "job_id", "required": True, "description": "导入任务编号 / import job id",
+              "schema": {"type": "integer", "minimum": 1, "maximum": 2147483647}}
+    query = lambda schema: _tidy_query(plugin.converter.schema2parameters(schema, location="query"))  # noqa: E731
+    record_body = {"required": True, "content": {"application/json": {"schema": _ref("RecordCreate")}}}
+    upload = plugin.converter.schema2jsonschema(ImportFormSchema)
+    for prop in upload["properties"].values():
+        _not_null(prop)
+    upload["properties"] = {"file": {"type": "string", "format": "binary",
+                                     "description": "CSV、XLSX、JSON 或专利 XML / CSV, XLSX, JSON or patent XML"},
+                            **upload["properties"]}
+    upload["required"] = ["file"]
+
+    any_record = {"oneOf": [_ref(n) for n in RECORD_NAMES.values()]}  # record_type tells them apart
+
+    return {
+        "/search": {"get": {
+            "operationId": "search", "tags": ["search"], "summary": "检索 / search",
+            "description": "科技成果、专利、仪器（type=all）或单一类型的检索，含分面、排序与翻页。/ Search all types or one, "
+                           "with facets, sorts and paging; `cursor` pages past the first 10,000 results.",
+            "parameters": _search_parameters(plugin),
+            "responses": _responses({"200": _json("检索结果 / results", _ref("SearchResult"))}, 400, 422, 503),
+        }},
+        "/suggest": {"get": {
+            "operationId": "suggest", "tags": ["search"], "summary": "输入提示 / type-ahead suggestions",
+            "parameters": query(SuggestArgsSchema),
+            "responses": _responses({"200": _json("建议 / suggestions", {"type": "array", "items": _ref("Suggestion")})}, 400, 422, 503),
+        }},
+        "/records": {"post": {
+            "operationId": "create_record", "tags": ["records"], "summary": "创建记录 / create a record",
+            "description": "按自然键（登记号、申请号、单位名称等）匹配已有记录时更新之（200），否则创建（201）。/ A record "
+                           "that matches an existing one by its natural key (registration or application number, "
+                           "institution name ...) updates it (200); otherwise one is created (201). Operators only.",
+            "requestBody": record_body,
+            "responses": _responses({
+                "201": _json("已创建 / created", any_record, LOCATION),
+                "200": _json("已更新同一记录 / the matching record, updated", any_record, LOCATION),
+            }, 400, 403, 409, 415, 422),
+        }},
+        "/records/{public_id}": {
+            "parameters": [public_id],
+            "get": {
+                "operationId": "get_record", "tags": ["records"], "summary": "读取记录 / read a record",
+                "responses": _responses({"200": _json("记录 / the record", any_record)}, 404),
+            },
+            "put": {
+                "operationId": "replace_record", "tags": ["records"], "summary": "替换记录 / replace a record",
+                "description": "整条替换：未给出的字段变为空。/ Replaces the whole record: fields left out become empty. Operators only.",
+                "requestBody": {"required": True, "content": {"application/json": {
+                    "schema": {"oneOf": [_ref(f"{n}Input") for n in RECORD_NAMES.values()]}}}},
+                "responses": _responses({"200": _json("记录 / the record", any_record)}, 400, 403, 404, 409, 415, 422),
+            },
+            "delete": {
+                "operationId": "delete_record", "tags": ["records"], "summary": "删除记录 / delete a record",
+                "responses": _responses({"204": {"description": "已删除 / deleted"}}, 403, 404, 409),
+            },
+        },
+        "/records/{public_id}/similar": {
+            "parameters": [public_id],
+            "get": {
+                "operationId": "similar_records", "tags": ["records"], "summary": "相似记录 / similar records",
+                "parameters": query(SimilarArgsSchema),
+                "responses": _responses({"200": _json("相似记录 / similar records", _ref("SimilarResult"))}, 400, 404, 422, 503),
+            },
+        },
+        "/imports": {"post": {
+            "operationId": "create_import", "tags": ["imports"], "summary": "上传并导入文件 / import a file",
+            "description": "文件入队后由后台处理；用返回的任务地址查看进度。/ The file is queued for the ingest worker; "
+                           "follow the job at its `links.self`. Operators only.",
+            "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": upload}}},
+            "responses": _responses({"202": _json("已入队 / queued", _ref("ImportJob"), LOCATION)}, 400, 403, 422),
+        }},
+        "/imports/{job_id}": {
+            "parameters": [job_id],
+            "get": {
+                "operationId": "get_import", "tags": ["imports"], "summary": "导入任务状态 / an import job",
+                "responses": _responses({"200": _json("任务 / the job", _ref("ImportJob"))}, 403, 404),
+            },
+        },
+        "/imports/{job_id}/cancel": {
+            "parameters": [job_id],
+            "post": {
+                "operationId": "cancel_import", "tags": ["imports"], "summary": "取消导入 / cancel an import",
+                "description": "未开始的任务立即取消；运行中的在下一批后停止。/ A queued job is cancelled at once; a running "
+                               "one stops after its current batch (already committed records stay).",
+                "responses": _responses({"200": _json("任务 / the job", _ref("ImportJob"))}, 403, 404),
+            },
+        },
+        "/imports/{job_id}/errors": {
+            "parameters": [job_id],
+            "get": {
+                "operationId": "import_errors", "tags": ["imports"], "summary": "被拒记录 CSV / the rejected records as CSV",
+                "responses": _responses({"200": {
+                    "description": "UTF-8（带 BOM）CSV：文件、位置、行、记录、字段、原因 / UTF-8 CSV with BOM: file, location, "
+                                   "line, record, field, reason",
+                    "content": {"text/csv": {"schema": {"type": "string"}}}}}, 403, 404),
+            },
+        },
+        "/openapi.json": {"get": {
+            "operationId": "openapi", "tags": ["meta"], "summary": "本文档 / this document",
+            "responses": {"200": _json("OpenAPI 3.0", {"type": "object"})},
+        }},
+    }
+
+
+@cache
+def openapi_document() -> dict[str, Any]:
+    """Built once per process: it depends on the schemas and vocabularies only."""
+    spec, plugin = _new_spec(output=True)
+    inputs, _ = _new_spec(output=False)
+    for name, schema in (
+        ("Error", ErrorSchema), ("FacetValue", FacetValueSchema), ("Hit", HitSchema), ("SearchResult", SearchResultSchema),
+        ("SimilarResult", SimilarResultSchema), ("Suggestion", SuggestionSchema), ("RecordLinks", RecordLinksSchema),
+        ("ImportJob", ImportJobSchema),
+    ):
+        spec.components.schema(name, schema=schema)
+    _record_components(spec, inputs)
+    for path, item in _paths(plugin).items():
+        spec.path(path=PREFIX + path, operations={k: v for k, v in item.items() if k != "parameters"},
+                  parameters=item.get("parameters"))
+    spec.tag({"name": "search", "description": "检索与输入提示 / search and type-ahead"})
+    spec.tag({"name": "records", "description": "记录 / records"})
+    spec.tag({"name": "imports", "description": "批量导入 / bulk imports (operators)"})
+    spec.tag({"name": "meta", "description": "本 API 的说明 / about this API"})
+    doc = spec.to_dict()
+    doc["components"]["schemas"].update(inputs.to_dict()["components"]["schemas"])
+    _finish_records(doc)
+    return doc
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return jsonify(copy.deepcopy(openapi_document()))
+
+
+__all__ = ["openapi_document", "TITLE", "VERSION"]
