@@ -10,37 +10,12 @@ import re
 import pytest
 import schemathesis
 
-from web import create_app
 from web.api.openapi import openapi_document
-from web.extensions import db
 from web.schemas import AchievementSchema
-from web.proxies import current_search
+from tests.apps import close_app, make_app
 
 ANONYMOUS = {"REMOTE_ADDR": "203.0.113.7"}  # not the loopback address: not the development operator
 DEMO = ["demo", "load", "--achievements", "60", "--patents", "40", "--instruments", "20"]
-
-
-def make_app(folder, *demo_args):
-    app = create_app({
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'store.sqlite3'}",
-        "INGEST_UPLOAD_DIR": str(folder / "uploads"),
-        "CELERY": {"broker_url": "memory://"},
-    })
-    if demo_args:
-        result = app.test_cli_runner().invoke(args=list(demo_args))
-        assert result.exit_code == 0, result.output
-    else:
-        with app.app_context():
-            db.create_all()
-            current_search.ensure_indices()
-    return app
-
-
-def close(app) -> None:
-    with app.app_context():
-        current_search.close()
-        db.session.remove()
-        db.engine.dispose()
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +23,7 @@ def app(tmp_path_factory):
     """Demo data that no test in this module changes."""
     app = make_app(tmp_path_factory.mktemp("api"), *DEMO)
     yield app
-    close(app)
+    close_app(app)
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +36,7 @@ def writable(tmp_path):
     """A small store of its own for a test that writes."""
     app = make_app(tmp_path, "demo", "load", "--achievements", "6", "--patents", "4", "--instruments", "3")
     yield app
-    close(app)
+    close_app(app)
 
 
 def search(client, **args):

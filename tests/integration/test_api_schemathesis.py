@@ -23,10 +23,8 @@ from hypothesis.configuration import set_hypothesis_home_dir
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance, status_code_conformance
 
-from web import create_app
 from web.api.openapi import openapi_document
-from web.extensions import db
-from web.proxies import current_search
+from tests.apps import close_app, make_app
 
 # Hypothesis caches unicode tables and source constants under ``.hypothesis`` in the working
 # directory, from collection on; they go to the system's temporary folder instead
@@ -40,35 +38,21 @@ SETTINGS = dict(derandomize=True, database=None, deadline=None, suppress_health_
 
 
 def demo_app(folder):
-    app = create_app({
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'store.sqlite3'}",
-        "INGEST_UPLOAD_DIR": str(folder / "uploads"),
-        "CELERY": {"broker_url": "memory://"},
-    })
-    result = app.test_cli_runner().invoke(args=["demo", "load", "--achievements", "60", "--patents", "40", "--instruments", "20"])
-    assert result.exit_code == 0, result.output
-    return app
-
-
-def close(app) -> None:
-    with app.app_context():
-        current_search.close()
-        db.session.remove()
-        db.engine.dispose()
+    return make_app(folder, "demo", "load", "--achievements", "60", "--patents", "40", "--instruments", "20")
 
 
 @pytest.fixture(scope="module")
 def read_app(tmp_path_factory):
     app = demo_app(tmp_path_factory.mktemp("api-read"))
     yield app
-    close(app)
+    close_app(app)
 
 
 @pytest.fixture(scope="module")
 def write_app(tmp_path_factory):
     app = demo_app(tmp_path_factory.mktemp("api-write"))
     yield app
-    close(app)
+    close_app(app)
 
 
 # The document is loaded from the code at collection (each operation becomes its own test);

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from indexer import IndexDoc, Page, SearchRequest
-from web import create_app
-from web.extensions import db
 from web.proxies import current_search
+
+from tests.apps import close_app, make_app
 
 from .conftest import stack, wait_for_job
 from .test_ingest_worker import achievements_csv, submit
@@ -15,19 +15,9 @@ from .test_ingest_worker import achievements_csv, submit
 
 @pytest.fixture
 def app(tmp_path):
-    app = create_app({
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'store.sqlite3'}",
-        "INGEST_UPLOAD_DIR": str(tmp_path / "uploads"),
-        "CELERY": {"broker_url": "memory://"},
-    })
-    with app.app_context():
-        db.create_all()
-        current_search.ensure_indices()
+    app = make_app(tmp_path)
     yield app
-    with app.app_context():
-        current_search.close()
-        db.session.remove()
-        db.engine.dispose()
+    close_app(app)
 
 
 def count(app, index="achievements") -> int:

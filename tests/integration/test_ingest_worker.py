@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from indexer import Page, SearchRequest, Term, Text
+from indexer import Page, SearchRequest, Text
 from tests.shared_data import require
 from web.demo import generator
 

@@ -8,11 +8,11 @@ from datetime import date
 from urllib.parse import quote
 
 import pytest
+
+from tests.apps import close_app, make_app
 from openpyxl import load_workbook
 
 from indexer import IndexDoc
-from web import create_app
-from web.extensions import db
 from web.proxies import current_search, current_services
 from web.services.export import COLUMNS, ExportService, clean_text
 from web.services.identity import anonymous_identity
@@ -39,22 +39,9 @@ MARKER = "注入测试单位"
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("export")
-    app = create_app({
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'store.sqlite3'}",
-        "INGEST_UPLOAD_DIR": str(folder / "uploads"),
-        "CELERY": {"broker_url": "memory://"},
-    })
-    with app.app_context():
-        db.create_all()
-        current_search.ensure_indices()
-    result = app.test_cli_runner().invoke(args=["demo", "load", "--achievements", "120", "--patents", "80", "--instruments", "40"])
-    assert result.exit_code == 0, result.output
+    app = make_app(tmp_path_factory.mktemp("export"), "demo", "load", "--achievements", "120", "--patents", "80", "--instruments", "40")
     yield app
-    with app.app_context():
-        current_search.close()
-        db.session.remove()
-        db.engine.dispose()
+    close_app(app)
 
 
 @pytest.fixture

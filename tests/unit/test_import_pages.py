@@ -7,26 +7,16 @@ import re
 
 import pytest
 
+from tests.apps import close_app, make_app
+
 from web import create_app
-from web.extensions import db
-from web.proxies import current_search
 
 
 @pytest.fixture
 def app(tmp_path):
-    app = create_app({
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'store.sqlite3'}",
-        "INGEST_UPLOAD_DIR": str(tmp_path / "uploads"),
-        "CELERY": {"broker_url": "memory://", "task_ignore_result": True},
-    })
-    with app.app_context():
-        db.create_all()
-        current_search.ensure_indices()
+    app = make_app(tmp_path)
     yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
-        current_search.close()
+    close_app(app)
 
 
 def csrf(client, path="/imports/") -> str:
