@@ -12,7 +12,7 @@ import os
 import sqlite3
 import threading
 import time
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime, timezone
 from pathlib import Path
@@ -33,6 +33,8 @@ from .schema import VALUE_GAP, SqliteIndexSchema, TableSet, ValueError_, from_co
 CHUNK_SIZE = 500
 ANALYZE_AFTER = 2000  # refresh planner statistics after a bulk write this large
 META_TABLE = "search_index_meta"
+GENERATION_TABLE = "search_index_generation"  # bumped in every write transaction of an index
+RESULT_CACHE_SIZE = 2048
 REBUILD_SUFFIX = "__rb"
 MAX_CODEPOINT = chr(0x10FFFF)
 _SCORE_INFO = FieldInfo("_score", "double", False, "_score")
@@ -77,6 +79,10 @@ class SqliteFtsBackend(SearchBackend):
         self._all: list[tuple[threading.Thread, sqlite3.Connection]] = []
         self._lock = threading.Lock()
         self._schemas = {name: SqliteIndexSchema(self.catalog.get(name), self.prefix) for name in self.catalog.names()}
+        # counts and facet buckets keyed by the index's write generation: like Elasticsearch's
+        # request cache for aggregations, a repeated browse does not count every document again,
+        # and any write (from any process) makes the old entries unreachable
+        self._results: OrderedDict[tuple, list] = OrderedDict()
 
     # -- connections ------------------------------------------------------------------------
     @property
@@ -121,10 +127,44 @@ class SqliteFtsBackend(SearchBackend):
             raise IndexMissing(f"index {schema.name!r} does not exist; run `flask index init`")
         return schema.tables()
 
+    # -- write generations and the result cache ----------------------------------------------
+    def _bump(self, schema: SqliteIndexSchema) -> None:
+        """Called inside every write transaction: readers see the new data and the new
+        generation together."""
+        self.conn.execute(f"CREATE TABLE IF NOT EXISTS {GENERATION_TABLE} (base TEXT PRIMARY KEY, generation INTEGER NOT NULL)")
+        self.conn.execute(
+            f"INSERT INTO {GENERATION_TABLE} (base, generation) VALUES (?, 1) "
+            "ON CONFLICT(base) DO UPDATE SET generation = generation + 1", (schema.base,))
+
+    def _generation(self, schema: SqliteIndexSchema) -> int | None:
+        try:
+            row = self.conn.execute(f"SELECT generation FROM {GENERATION_TABLE} WHERE base = ?", (schema.base,)).fetchone()
+        except sqlite3.OperationalError:  # no write yet since this engine version
+            return None
+        return row[0] if row else 0
+
+    def _run_cached(self, generation: int | None, sql: C.Sql) -> list:
+        """Counts and facets only (hits are cheap with LIMIT and carry sources)."""
+        if generation is None:
+            return self._run(sql)
+        key = (generation, sql.text, tuple(sql.params))
+        with self._lock:
+            rows = self._results.get(key)
+            if rows is not None:
+                self._results.move_to_end(key)
+                return rows
+        rows = self._run(sql)
+        with self._lock:
+            self._results[key] = rows
+            while len(self._results) > RESULT_CACHE_SIZE:
+                self._results.popitem(last=False)
+        return rows
+
     # -- lifecycle --------------------------------------------------------------------------
     def ensure_indices(self, names: Iterable[str] | None = None) -> list[str]:
         conn = self.conn
         conn.execute(f"CREATE TABLE IF NOT EXISTS {META_TABLE} (name TEXT PRIMARY KEY, version INTEGER NOT NULL, base TEXT NOT NULL, created TEXT NOT NULL)")
+        conn.execute(f"CREATE TABLE IF NOT EXISTS {GENERATION_TABLE} (base TEXT PRIMARY KEY, generation INTEGER NOT NULL)")
         created = []
         for name in names or self.catalog.names():
             schema = self._schema(name)
@@ -167,6 +207,7 @@ class SqliteFtsBackend(SearchBackend):
             try:
                 self._drop_tables(schema)
                 self._drop_tables(schema, REBUILD_SUFFIX)
+                self._bump(schema)
                 if conn.execute("SELECT 1 FROM sqlite_master WHERE name=?", (META_TABLE,)).fetchone():
                     conn.execute(f"DELETE FROM {META_TABLE} WHERE name=?", (self.prefix + name,))
                 conn.execute("COMMIT")
@@ -207,6 +248,7 @@ class SqliteFtsBackend(SearchBackend):
             self._create_vocab(schema)
             conn.execute(f"CREATE TABLE IF NOT EXISTS {META_TABLE} (name TEXT PRIMARY KEY, version INTEGER NOT NULL, base TEXT NOT NULL, created TEXT NOT NULL)")
             conn.execute(f"INSERT OR REPLACE INTO {META_TABLE} VALUES (?, ?, ?, ?)", (self.prefix + index, schema.spec.version, schema.base, stamp))
+            self._bump(schema)
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
@@ -371,6 +413,7 @@ class SqliteFtsBackend(SearchBackend):
                 conn.execute("BEGIN IMMEDIATE")
                 try:
                     part = store_all(ready, isolate)
+                    self._bump(schema)
                     conn.execute("COMMIT")
                 except sqlite3.Error:
                     conn.execute("ROLLBACK")
@@ -420,6 +463,7 @@ class SqliteFtsBackend(SearchBackend):
                 for table, col in ((t.fts, "rowid"), (t.vals, "doc"), (t.sugg, "doc"), (t.src, "rowid"), (t.docs, "rowid")):
                     conn.execute(f"DELETE FROM {table} WHERE {col} = ?", (rowid,))
                 report.deleted += 1
+            self._bump(schema)
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
@@ -451,11 +495,12 @@ class SqliteFtsBackend(SearchBackend):
         for name in req.indices:
             schema = self._schema(name)
             t = self._require(schema)
+            generation = self._generation(schema)
             match = C.compile_match(schema, req.query)
             from_sql, base = C.from_clause(schema, t, match)
             base = base + [C.filters_sql(schema, t, list(req.filters))]
             post = [C.filter_sql(schema, t, f) for f in selections.values()]
-            total += self._run(C.select("COUNT(*)", from_sql, base + post))[0][0]
+            total += self._run_cached(generation, C.select("COUNT(*)", from_sql, base + post))[0][0]
             if size > 0:
                 exprs = [self._sort_expr(schema, s) for s in sorts]
                 conds = base + post
@@ -471,7 +516,7 @@ class SqliteFtsBackend(SearchBackend):
                     rows.append((name, r[0], sources[r[1]], r[2], [from_column(self._sort_info(schema, s), v) for s, v in zip(sorts, r[3:])]))
             for facet in req.facets:
                 others = [C.filter_sql(schema, t, f) for key, f in selections.items() if key != facet.key]
-                self._facet(schema, t, from_sql, base + others, facet, facet_counts[facet.key])
+                self._facet(schema, t, from_sql, base + others, facet, facet_counts[facet.key], generation)
         if not single:
             rows.sort(key=functools.cmp_to_key(lambda a, b: self._compare(a, b, sorts)))
             rows = rows[offset : offset + size]
@@ -532,7 +577,7 @@ class SqliteFtsBackend(SearchBackend):
                 return (-1 if va < vb else 1) * (-1 if s.desc else 1)
         return (a[1] > b[1]) - (a[1] < b[1])
 
-    def _facet(self, schema, t, from_sql: C.Sql, conds: list[C.Sql], facet, counts: Counter) -> None:
+    def _facet(self, schema, t, from_sql: C.Sql, conds: list[C.Sql], facet, counts: Counter, generation: int | None = None) -> None:
         info = schema.spec.fields.get(facet.field)
         if info is None:
             return
@@ -548,11 +593,11 @@ class SqliteFtsBackend(SearchBackend):
                 params += [x for x in (r.gte, r.lt) if x is not None]
                 cases.append(f"COUNT(DISTINCT CASE WHEN {cond} THEN d.rowid END)")
             sql = C.select(", ".join(cases), src, conds)
-            row = self._run(C.Sql(sql.text, params + sql.params))[0]  # CASE parameters come first in the text
+            row = self._run_cached(generation, C.Sql(sql.text, params + sql.params))[0]  # CASE parameters come first in the text
             for r, n in zip(facet.ranges, row):
                 counts[r.key] += n or 0
             return
-        for key, n in self._run(C.select(f"{value} AS k, {count} AS n", src, conds + [C.Sql(f"{value} IS NOT NULL")], "GROUP BY k")):
+        for key, n in self._run_cached(generation, C.select(f"{value} AS k, {count} AS n", src, conds + [C.Sql(f"{value} IS NOT NULL")], "GROUP BY k")):
             counts[from_column(info, key)] += n
 
     def _facet_buckets(self, req: SearchRequest, facet, counts: Counter) -> list[FacetBucket]:

@@ -118,3 +118,22 @@ def test_ensure_indices_is_idempotent_and_health_reports(fresh):
     assert fresh.ensure_indices() == []
     health = fresh.health()
     assert health.ok and health.engine == fresh.name and health.version
+
+
+def test_counts_and_facets_follow_every_write(fresh):
+    from indexer import FacetSpec, Page
+
+    def city_counts():
+        fresh.refresh()
+        result = fresh.search(SearchRequest(indices=("achievements",), facets=(FacetSpec("city"),), page=Page(1, 0)))
+        return result.total, {b.key: b.count for b in result.facets["city"]}
+
+    fresh.index_documents("achievements", [doc(1, "甲", city="jilin")])
+    assert city_counts() == (1, {"jilin": 1})
+    assert city_counts() == (1, {"jilin": 1})  # asked again: the same answer
+    fresh.index_documents("achievements", [doc(2, "乙", city="changchun"), doc(1, "甲", version=2, city="siping")])
+    assert city_counts() == (2, {"changchun": 1, "siping": 1})
+    fresh.delete_documents("achievements", ["ach-2"])
+    assert city_counts() == (1, {"siping": 1})
+    fresh.rebuild("achievements", [doc(3, "丙", city="baishan")])
+    assert city_counts() == (1, {"baishan": 1})
