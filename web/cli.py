@@ -24,11 +24,36 @@ demo_cli = AppGroup("demo", help="Demo data.")
 
 @db_cli.command("init")
 def db_init() -> None:
-    """Create missing tables."""
-    from . import models  # noqa: F401  (registers every table)
+    """Create or upgrade the tables to the newest schema revision."""
+    from . import migrate
 
-    db.create_all()
-    click.echo(f"tables ready in {db.engine.url.render_as_string(hide_password=True)}")
+    migrate.upgrade()
+    click.echo(f"schema up to date in {db.engine.url.render_as_string(hide_password=True)}")
+
+
+@db_cli.command("upgrade")
+@click.argument("revision", default="head")
+def db_upgrade(revision: str) -> None:
+    """Apply schema revisions up to REVISION (default: the newest)."""
+    from . import migrate
+
+    migrate.upgrade(revision)
+
+
+@db_cli.command("migrate")
+@click.option("-m", "--message", required=True)
+def db_migrate(message: str) -> None:
+    """Write a new revision from the difference between the models and the database."""
+    from . import migrate
+
+    migrate.autogenerate(message)
+
+
+@db_cli.command("current")
+def db_current() -> None:
+    from . import migrate
+
+    migrate.current()
 
 
 @index_cli.command("init")
