@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
 from typing import Any
 
 from flask import abort, request, url_for
@@ -39,17 +38,6 @@ def json_object() -> dict[str, Any]:
     if not isinstance(body, dict):
         raise ValidationError({"_schema": ["应为 JSON 对象 / expected a JSON object"]})
     return body
-
-
-def utc_iso(value: Any) -> str | None:
-    """An ISO 8601 timestamp with its offset. Timestamps are stored in UTC; SQLite hands them
-    back without the zone, which is not a valid RFC 3339 date-time, so the zone is restored."""
-    if value is None:
-        return None
-    stamp = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
-    if stamp.tzinfo is None:
-        stamp = stamp.replace(tzinfo=timezone.utc)
-    return stamp.isoformat()
 
 
 def record_links(public_id: str) -> dict[str, str]:

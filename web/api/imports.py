@@ -10,7 +10,7 @@ from ..schemas.common import MSG_REQUIRED
 from ..security import require_operator
 from ..services.imports import ImportService
 from . import bp
-from .common import job_links, utc_iso
+from .common import job_links
 from .schemas import ImportFormSchema
 
 import_form = ImportFormSchema()
@@ -18,9 +18,7 @@ JOB_ID = "<int(min=1, max=2147483647):job_id>"  # larger numbers are no job (and
 
 
 def job_body(service: ImportService, job: Any) -> dict[str, Any]:
-    data = service.to_dict(job)
-    for key in ("created_at", "started_at", "finished_at"):
-        data[key] = utc_iso(data[key])
+    data = service.to_dict(job)  # timestamps carry their UTC offset
     data["links"] = job_links(job.id)
     return data
 

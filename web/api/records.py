@@ -10,19 +10,15 @@ from ..proxies import current_services
 from ..security import current_identity, require_operator
 from ..services.records import RecordService
 from . import bp
-from .common import json_object, record_class, record_links, utc_iso
+from .common import json_object, record_class, record_links
 from .schemas import WRITABLE_TYPES, SimilarArgsSchema
 
 similar_args = SimilarArgsSchema()
-SYSTEM_TIMES = ("created_at", "updated_at", "published_at")
 
 
 def record_body(service: RecordService, rec: Any) -> dict[str, Any]:
-    """The record as its schema dumps it, with its links."""
+    """The record as its schema dumps it (timestamps with their UTC offset), with its links."""
     data = service.dump(rec)
-    for key in SYSTEM_TIMES:
-        if key in data:
-            data[key] = utc_iso(data[key])
     data["links"] = record_links(rec.public_id)
     return data
 
