@@ -131,6 +131,8 @@ EN = {
     "科技成果": "Achievements",
     "移除此条件": "Remove this filter",
     "筛选": "Filters",
+    "筛选值过多：每个筛选条件最多 %(per)s 个，合计最多 %(total)s 个。已去掉全部筛选条件，请减少后重试。":
+        "Too many filter values: at most %(per)s per filter and %(total)s in all. The filters were removed; choose fewer and try again.",
     "简介": "About",
     "经费来源": "Funding",
     "统一社会信用代码": "Unified social credit code",

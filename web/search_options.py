@@ -132,7 +132,20 @@ SORTS: dict[str, tuple[SortDef, ...]] = {
         SortDef("value_desc", (Sort("value", desc=True),), "原值从高到低", "Value, high to low"),
         SortDef("value_asc", (Sort("value"),), "原值从低到高", "Value, low to high"),
     ),
-    "institution": (RELEVANCE, SortDef("achievements", (Sort("achievements_count", desc=True),), "成果数", "Achievements")),
+    "institution": (
+        RELEVANCE,
+        SortDef("achievements", (Sort("achievements_count", desc=True), Sort("patents_count", desc=True)), "成果数", "Achievements"),
+        SortDef("patents", (Sort("patents_count", desc=True), Sort("achievements_count", desc=True)), "专利数", "Patents"),
+        SortDef("instruments", (Sort("instruments_count", desc=True),), "仪器数", "Instruments"),
+    ),
+}
+
+# The order of a list with no search words (relevance means nothing without words): every
+# type names one of its own sorts, so a tab opened without words never asks for a sort the
+# type does not have (institutions have no publication order people care about; the ones
+# holding most results come first).
+BROWSE_SORT: dict[str, str] = {
+    "all": "newest", "achievement": "newest", "patent": "newest", "instrument": "newest", "institution": "achievements",
 }
 
 RECORD_TYPES = tuple(INDICES)
@@ -144,3 +157,8 @@ def facet(record_type: str, key: str) -> FacetDef | None:
 
 def sort(record_type: str, key: str | None) -> SortDef | None:
     return next((s for s in SORTS[record_type] if s.key == key), None)
+
+
+def default_sort(record_type: str, has_words: bool) -> str:
+    """The sort a search uses when the URL names none: relevance with words, else the type's browse order."""
+    return "relevance" if has_words else BROWSE_SORT[record_type]

@@ -4,9 +4,10 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Flask, request, url_for
+from flask import Flask, g, request, url_for
 from flask_babel import gettext
 from markupsafe import Markup
+from werkzeug.routing import BuildError
 
 from . import vocabularies
 from .i18n import day, lang, money, number
@@ -39,7 +40,12 @@ def facet_name(definition: FacetDef) -> str:
 
 
 def _args() -> list[tuple[str, str]]:
-    return [(k, v) for k, vs in request.args.lists() for v in vs]
+    """The search state links are built from: the view's cleaned arguments when it set them
+    (``g.search_args``: parameters it refused are not carried into every link), else the URL's."""
+    args = getattr(g, "search_args", None)
+    if args is None:
+        args = request.args
+    return [(k, v) for k, vs in args.lists() for v in vs]
 
 
 def search_url(**changes: Any) -> str:
@@ -60,14 +66,23 @@ def search_url(**changes: Any) -> str:
 
 def toggle_url(key: str, value: Any) -> str:
     value = "true" if value is True else "false" if value is False else str(value)
-    current = request.args.getlist(key)
+    current = [v for k, v in _args() if k == key]
     new = [v for v in current if v != value] if value in current else current + [value]
     return search_url(**{key: new or None})
 
 
 def switch_language_url(target: str) -> str:
+    """This page in another language. The path comes from the matched route, never from the
+    raw request path (``/%5Cevil.example/`` would make ``/\\evil.example/``, which browsers
+    read as another site); a page no route matched (404) gets a query-only link."""
     args = [(k, v) for k, v in _args() if k != "lang"] + [("lang", target)]
-    return request.path + "?" + urlencode(args)
+    query = "?" + urlencode(args)
+    if request.url_rule is None or request.endpoint is None:
+        return query
+    try:
+        return url_for(request.endpoint, **(request.view_args or {})) + query
+    except BuildError:  # a route that cannot be rebuilt: stay on this page
+        return query
 
 
 def record_url(public_id: str) -> str:

@@ -123,6 +123,7 @@ TEXT = {
         "total": "检索结果总数", "rows": "导出条数", "truncated": "是否截断", "url": "检索页面",
         "truncated_yes": "是：结果超过导出上限，仅导出前 {rows:,} 条（共 {total:,} 条）；请增加筛选条件后分批导出",
         "truncated_no": "否：已导出全部结果",
+        "match": "匹配方式", "match_any": "匹配任意一个词",
     },
     "en": {
         "yes": "Yes", "no": "No", "sep": "; ", "all_types": "All types", "none": "(none)",
@@ -131,6 +132,7 @@ TEXT = {
         "total": "Matching records", "rows": "Rows exported", "truncated": "Truncated", "url": "Search page",
         "truncated_yes": "Yes: only the first {rows:,} of {total:,} results were exported (the export limit); narrow the search to export the rest",
         "truncated_no": "No: every result was exported",
+        "match": "Matching", "match_any": "Any of the words",
     },
 }
 
@@ -312,6 +314,8 @@ class ExportService:
         p = result.params
         record_type = text["all_types"] if p.record_type == "all" else vocabularies.get("record_type").label(p.record_type, locale)
         lines: list[tuple[str, str | int]] = [(text["q"], p.q.strip() or text["none"]), (text["type"], record_type)]
+        if p.q.strip() and p.match == "any":
+            lines.append((text["match"], text["match_any"]))
         filters = [(key, values) for key, values in p.selections.items() if [v for v in values if v != ""]]
         if not filters:
             lines.append((text["filters"], text["none"]))

@@ -30,6 +30,7 @@ class SearchParams:
     size: int = 20
     cursor: str | None = None
     highlight: bool = True
+    match: str = "all"  # "any": any of the words may match (the no-results page offers it)
 
 
 @dataclass
@@ -146,17 +147,18 @@ class SearchService:
                 raise QueryError(f"unknown filter {key!r} for {p.record_type}", code="invalid_filter", field=key)
             selections.append((key, self._selection_filter(p.record_type, definition, values)))
         q = p.q.strip()
-        sort_key = p.sort or ("relevance" if q else "newest")
+        sort_key = p.sort or opts.default_sort(p.record_type, bool(q))
         sort_def = opts.sort(p.record_type, sort_key)
         if sort_def is None:
             raise QueryError(f"unknown sort {sort_key!r}", code="invalid_sort", field="sort")
         request = SearchRequest(
             indices=opts.INDICES[p.record_type],
-            query=Text(q) if q else None,
+            query=Text(q, operator="or" if p.match == "any" else "and") if q else None,
             filters=tuple(self.visibility(identity)),
             facet_filters=tuple(selections),
             facets=tuple(d.spec() for d in facet_defs),
-            sort=sort_def.sorts if (q or sort_key != "relevance") else opts.NEWEST.sorts,
+            # "relevance" without words has nothing to rank by: the type's browse order instead
+            sort=sort_def.sorts if (q or sort_key != "relevance") else opts.sort(p.record_type, opts.BROWSE_SORT[p.record_type]).sorts,
             page=Page(p.page, p.size),
             after=p.cursor,
             highlight=Highlight(fragment_size=160) if (p.highlight and q) else None,
@@ -205,8 +207,10 @@ class SearchService:
                     alt.spelling.append((word, n))
                 if len(alt.spelling) >= 3:
                     break
-            if len(q.split()) > 1:
-                alt.any_word = self.count(identity, replace(p, q=" OR ".join(q.split())))
+            if len(q.split()) > 1 and p.match != "any":
+                # the same words with "any may match", not a longer query built from them (which
+                # can pass the length limit the user's own query stayed within)
+                alt.any_word = self.count(identity, replace(p, match="any"))
         for key in p.selections:
             others = {k: v for k, v in p.selections.items() if k != key}
             if n := self.count(identity, replace(p, selections=others)):

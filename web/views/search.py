@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, g, render_template, request
+from flask_babel import gettext
 from marshmallow import ValidationError
+from werkzeug.datastructures import MultiDict
 
 from indexer import QueryError
 
 from ..proxies import current_services
-from ..schemas.search_args import SearchArgsSchema
+from ..schemas.search_args import FACET_KEYS, MAX_FILTER_VALUES, MAX_VALUES_PER_FILTER, SearchArgsSchema, too_many_values
 from ..search_options import FACETS, RECORD_TYPES
 from ..security import current_identity
 from ..services.search import SearchParams
@@ -19,16 +21,19 @@ bp = Blueprint("search", __name__)
 ARGS = SearchArgsSchema()
 
 
-def params_from_args(args) -> SearchParams:
-    """Search parameters from the URL; a malformed value falls back to its default (a page
-    should never answer a hand-edited URL with an error)."""
-    try:
-        return SearchParams(**ARGS.load(args))
-    except ValidationError as err:
-        cleaned = {k: v for k, v in args.items(multi=True) if k not in err.messages}
-        from werkzeug.datastructures import MultiDict
+def params_from_args(args) -> tuple[SearchParams, bool]:
+    """Search parameters from the URL, and whether filters were dropped for being too many.
 
-        return SearchParams(**ARGS.load(MultiDict(cleaned)))
+    A malformed value falls back to its default (a page should never answer a hand-edited URL
+    with an error page). Too many filter values are not a typo: every filter is dropped and the
+    page says why (the API answers 422)."""
+    try:
+        return SearchParams(**ARGS.load(args)), False
+    except ValidationError as err:
+        capped = too_many_values(err.messages)
+        dropped = set(err.messages) | (set(FACET_KEYS) if capped else set())
+        cleaned = [(k, v) for k, v in args.items(multi=True) if k not in dropped]
+        return SearchParams(**ARGS.load(MultiDict(cleaned))), capped
 
 
 def page_window(page: int, pages: int, width: int = 2) -> list[int | None]:
@@ -46,9 +51,12 @@ def page_window(page: int, pages: int, width: int = 2) -> list[int | None]:
 @bp.get("/search")
 def search():
     identity = current_identity()
-    params = params_from_args(request.args)
+    params, capped = params_from_args(request.args)
     service = current_services.search
     error = None
+    if capped:
+        error = gettext("筛选值过多：每个筛选条件最多 %(per)s 个，合计最多 %(total)s 个。已去掉全部筛选条件，请减少后重试。",
+                        per=MAX_VALUES_PER_FILTER, total=MAX_FILTER_VALUES)
     try:
         view = service.search(identity, params)
     except QueryError as exc:
@@ -59,10 +67,12 @@ def search():
     alternatives = service.alternatives(identity, params) if not view.total and error is None and (params.q or params.selections) else None
     facet_defs = {f.key: f for f in FACETS[params.record_type]}
     selected = [(key, facet_defs[key], value) for key, values in params.selections.items() if key in facet_defs for value in values]
-    query = [(k, v) for k, vs in request.args.lists() for v in vs if k not in ("page", "cursor", "lang")]
+    if capped:  # links on the page carry the search without the refused filters
+        g.search_args = MultiDict([(k, v) for k, v in request.args.items(multi=True) if k not in FACET_KEYS])
+    query = [(k, v) for k, vs in request.args.lists() for v in vs if k not in ("page", "cursor", "lang") and not (capped and k in FACET_KEYS)]
     return render_template(
         "search.html", view=view, params=params, record_types=RECORD_TYPES, selected=selected, facet_defs=facet_defs,
         clear_facets={k: None for k in params.selections}, alternatives=alternatives, error=error,
         page_window=page_window(params.page, view.pages),
         export_url=lambda fmt: f"/search/export.{fmt}" + (f"?{urlencode(query)}" if query else ""),
-    )
+    ), 422 if capped else 200
