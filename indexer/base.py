@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
@@ -87,13 +88,34 @@ def encode_cursor(engine: str, values: list[Any]) -> str:
     return base64.urlsafe_b64encode(raw.encode("utf-8")).decode("ascii").rstrip("=")
 
 
+INT64 = (-(2**63), 2**63 - 1)
+MAX_CURSOR_TEXT = 1000
+
+
+def _cursor_value(value: Any) -> bool:
+    """A sort value an engine can compare: null, a boolean, a short string, a 64-bit integer
+    or a finite number. A cursor is client input; anything else (an object, a list, a
+    100-digit number) would reach the engine and fail there as a server error."""
+    if value is None or isinstance(value, bool):
+        return True
+    if isinstance(value, int):
+        return INT64[0] <= value <= INT64[1]
+    if isinstance(value, float):
+        return math.isfinite(value)
+    return isinstance(value, str) and len(value) <= MAX_CURSOR_TEXT
+
+
 def decode_cursor(engine: str, cursor: str, length: int) -> list[Any]:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         data = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")).decode("utf-8"))
-        values = data["v"]
+        if not isinstance(data, dict):
+            raise ValueError("cursor is not an object")
+        values = data.get("v")
         if data.get("e") != engine or not isinstance(values, list) or len(values) != length:
             raise ValueError("cursor does not fit this search")
+        if not all(_cursor_value(v) for v in values):
+            raise ValueError("cursor holds values no engine can compare")
         return values
-    except (ValueError, KeyError, TypeError, UnicodeError) as exc:
+    except (ValueError, KeyError, TypeError, UnicodeError, RecursionError) as exc:
         raise QueryError("无效的翻页游标 / invalid cursor", code="invalid_cursor", field="cursor") from exc

@@ -8,13 +8,13 @@ from marshmallow import ValidationError
 
 from ..schemas.common import MSG_REQUIRED
 from ..security import require_operator
-from ..services.imports import ImportService
+from ..services.imports import MAX_JOB_ID, ImportService
 from . import bp
 from .common import job_links
 from .schemas import ImportFormSchema
 
 import_form = ImportFormSchema()
-JOB_ID = "<int(min=1, max=2147483647):job_id>"  # larger numbers are no job (and no database integer)
+JOB_ID = f"<int(min=1, max={MAX_JOB_ID}):job_id>"  # larger numbers are no job (and no database integer)
 
 
 def job_body(service: ImportService, job: Any) -> dict[str, Any]:

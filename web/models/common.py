@@ -1,10 +1,18 @@
 """Columns and helpers shared by every record table."""
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 
 from sqlalchemy import JSON, DateTime, Integer, String
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
+
+
+# The one rule for public ids, pages and API alike: a prefix, a hyphen and the row number in
+# ASCII digits with no leading zero, at most 18 of them (always fits a 64-bit key). Anything
+# else ("ach-01", a full-width "ach-１") names no record; one record has exactly one id.
+PUBLIC_ID = re.compile(r"([a-z]+)-([1-9][0-9]{0,17})")
+PUBLIC_ID_NUMBER = r"[1-9][0-9]{0,17}"
 
 
 def utcnow() -> datetime:
@@ -38,10 +46,12 @@ class RecordMixin:
 
     @classmethod
     def parse_public_id(cls, value: str) -> int | None:
-        prefix, _, number = value.partition("-")
-        if prefix != cls.PREFIX or not number.isdigit() or len(number) > 18:
-            return None  # not an id we could have issued (and not one a database column could hold)
-        return int(number)
+        """The row number of a canonical public id of this type, else None (not an id we
+        could have issued, nor one a database column could hold)."""
+        m = PUBLIC_ID.fullmatch(value)
+        if m is None or m.group(1) != cls.PREFIX:
+            return None
+        return int(m.group(2))
 
 
 def json_list():

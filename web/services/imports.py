@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import shutil
+import unicodedata
 import uuid
 from collections.abc import Iterable
 from datetime import datetime, timezone
@@ -20,6 +21,8 @@ from ..models import HarvestSource, ImportJob, ImportRecordError
 from .identity import Identity
 from .records import PermissionDenied, RecordNotFound
 
+MAX_JOB_ID = 2**31 - 1  # job ids are database integers; a larger number is no job (not a server error)
+MAX_NAME_BYTES = 200  # a stored file name stays well under every file system's 255 bytes
 RUN_TASK = "ingest.run_import"
 HARVEST_TASK = "ingest.harvest"
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -29,6 +32,25 @@ def _utc(value: datetime | None) -> str | None:
     if value is None:
         return None
     return (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).isoformat()
+
+
+def storage_name(filename: str) -> str:
+    """The uploaded file's name as we keep it: the last path part only (``../x``, ``C:\\x``),
+    no control characters, never ``.`` or ``..`` (which name a folder), and at most
+    ``MAX_NAME_BYTES`` in UTF-8 with the extension kept (the readers go by it)."""
+    name = unicodedata.normalize("NFC", filename or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(ch for ch in name if unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Zl", "Zp")).strip()
+    if name.strip(".") == "":
+        return "upload"
+    if len(name.encode("utf-8")) <= MAX_NAME_BYTES:
+        return name
+    stem, dot, suffix = name.rpartition(".")
+    if not dot or not stem or len(suffix.encode("utf-8")) > 16:
+        stem, suffix = name, ""
+    suffix = f".{suffix}" if suffix else ""
+    budget = MAX_NAME_BYTES - len(suffix.encode("utf-8"))
+    cut = stem.encode("utf-8")[:budget].decode("utf-8", errors="ignore")  # never half a character
+    return (cut.rstrip() or "upload") + suffix
 
 
 def spreadsheet_safe(value: Any) -> Any:
@@ -57,7 +79,7 @@ class ImportService:
         """Keep a copy of the file (the worker reads it later) and record a queued job."""
         folder = self.upload_dir / uuid.uuid4().hex
         folder.mkdir(parents=True, exist_ok=True)
-        safe_name = Path(filename).name.replace("/", "_") or "upload"
+        safe_name = storage_name(filename)
         target = folder / safe_name
         if isinstance(source, (str, Path)):
             shutil.copyfile(source, target)
@@ -97,7 +119,7 @@ class ImportService:
 
     # -- following and cancelling -----------------------------------------------------------------
     def get(self, job_id: int) -> ImportJob:
-        job = self.session.get(ImportJob, job_id)
+        job = self.session.get(ImportJob, job_id) if 1 <= job_id <= MAX_JOB_ID else None
         if job is None:
             raise RecordNotFound(f"import job {job_id}")
         return job

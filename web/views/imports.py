@@ -4,11 +4,12 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, jsonify, redirect, render_template, request, url_for
 
 from ..security import check_csrf, csrf_token, require_operator
-from ..services.imports import ImportService
+from ..services.imports import MAX_JOB_ID, ImportService
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
 
 RECORD_TYPES = ("achievement", "patent", "instrument", "institution")
+JOB = f"<int(min=1, max={MAX_JOB_ID}):job_id>"  # a larger number is no job: 404, never a database error
 
 
 @bp.get("/")
@@ -38,7 +39,7 @@ def upload():
     return redirect(url_for("imports.job", job_id=job.id), code=303)
 
 
-@bp.get("/<int:job_id>")
+@bp.get(f"/{JOB}")
 def job(job_id: int):
     require_operator()
     service = ImportService.from_app()
@@ -46,24 +47,24 @@ def job(job_id: int):
     return render_template("imports/job.html", job=job, data=service.to_dict(job), errors=service.errors(job, limit=50), csrf=csrf_token())
 
 
-@bp.get("/<int:job_id>.json")
+@bp.get(f"/{JOB}.json")
 def job_json(job_id: int):
     require_operator()
     service = ImportService.from_app()
     return jsonify(service.to_dict(service.get(job_id)))
 
 
-@bp.get("/<int:job_id>/errors.csv")
+@bp.get(f"/{JOB}/errors.csv")
 def errors_csv(job_id: int):
     require_operator()
     service = ImportService.from_app()
     job = service.get(job_id)
     name = f"import-{job.id}-errors.csv"
-    return Response(service.errors_csv(job), mimetype="text/csv; charset=utf-8",
+    return Response(service.errors_csv(job), content_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f"attachment; filename={name}"})
 
 
-@bp.post("/<int:job_id>/cancel")
+@bp.post(f"/{JOB}/cancel")
 def cancel(job_id: int):
     identity = require_operator()
     check_csrf()
@@ -81,4 +82,4 @@ def template(record_type: str, fmt: str):
         data, mime = templates.template_xlsx(record_type), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     else:
         data, mime = templates.template_csv(record_type), "text/csv; charset=utf-8"
-    return Response(data, mimetype=mime, headers={"Content-Disposition": f"attachment; filename={record_type}-template.{fmt}"})
+    return Response(data, content_type=mime, headers={"Content-Disposition": f"attachment; filename={record_type}-template.{fmt}"})

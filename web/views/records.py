@@ -25,7 +25,7 @@ def holders_of(rec) -> list[tuple[str, str | None]]:
 @bp.get("/records/<public_id>")
 def record(public_id: str):
     cls = BY_PREFIX.get(public_id.split("-", 1)[0])
-    if cls is None:
+    if cls is None or cls.parse_public_id(public_id) is None:  # the API's id rule: one id per record
         abort(404)
     identity = current_identity()
     service = current_services.for_type(cls.RECORD_TYPE)
