@@ -9,6 +9,8 @@ from typing import Any
 
 from flask import Flask
 
+from .urls import check_public_base_url
+
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
@@ -42,6 +44,15 @@ def _finish_config(app: Flask) -> None:
         if app.config.get("ENV") == "production":
             raise RuntimeError("TT_SECRET_KEY must be set in production")
         app.config["SECRET_KEY"] = secrets.token_hex(32)  # development only: sessions end on restart
+    if app.config.get("ENV") == "production" or app.config.get("PUBLIC_BASE_URL"):
+        # links in exports and API responses come from here, never from the Host header
+        try:
+            app.config["PUBLIC_BASE_URL"] = check_public_base_url(app.config.get("PUBLIC_BASE_URL"))
+        except ValueError as exc:
+            raise RuntimeError(str(exc)) from None
+    if not app.config.get("MAX_CONTENT_LENGTH"):
+        # a request body may hold the largest importable file and a little form data, no more
+        app.config["MAX_CONTENT_LENGTH"] = int(app.config.get("INGEST_MAX_FILE_MB") or 200) * 1024 * 1024 + 1024 * 1024
     celery = dict(app.config.get("CELERY") or {})
     if not celery.get("broker_url"):
         queue = Path(app.instance_path) / "celery"

@@ -61,8 +61,10 @@ INGEST_BATCH_SIZE = 500
 
 # Exports of a result set (CSV/XLSX) stop at this many rows.
 EXPORT_MAX_ROWS = 10_000
-# The site's public address, used for links written into exported files and alerts. Set it in
-# production (links must not be built from a request's Host header); None uses the request's.
+# The site's public address (https://kjcg.example.cn), used for every absolute link: exported
+# files, API "links" and "Location", alerts. Production refuses to start without it (links must
+# not be built from a request's Host header, which the client chooses); in development None
+# uses the address the request came to.
 PUBLIC_BASE_URL = None
 
 # Search page defaults.

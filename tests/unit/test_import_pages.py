@@ -71,6 +71,6 @@ def test_templates_download(app, fmt):
 
 
 def test_production_refuses_anonymous_imports(tmp_path):
-    app = create_app({"ENV": "production", "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 's.sqlite3'}",
+    app = create_app({"ENV": "production", "SECRET_KEY": "x", "PUBLIC_BASE_URL": "https://kjcg.example.cn", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 's.sqlite3'}",
                       "CELERY": {"broker_url": "memory://"}})
     assert app.test_client().get("/imports/").status_code == 403

@@ -3,12 +3,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, jsonify, request, url_for
+from flask import Response, jsonify, request
 from marshmallow import ValidationError
 
 from ..proxies import current_services
 from ..security import current_identity, require_operator
 from ..services.records import RecordService
+from ..urls import external_url
 from . import bp
 from .common import json_object, record_class, record_links
 from .schemas import WRITABLE_TYPES, SimilarArgsSchema
@@ -54,7 +55,7 @@ def create_record():
     with service.unit_of_work() as uow:
         result = service.upsert(identity, data, uow, source="api")
     status = 201 if result.outcome == "created" else 200
-    location = url_for("api.get_record", public_id=result.record.public_id, _external=True)
+    location = external_url("api.get_record", public_id=result.record.public_id)
     return jsonify(record_body(service, result.record)), status, {"Location": location}
 
 

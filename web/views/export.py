@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from flask import Blueprint, Response, current_app, request, url_for
+from flask import Blueprint, Response, current_app, request
 
 from ..proxies import current_services
 from ..schemas.search_args import SearchArgsSchema
 from ..security import current_identity
 from ..services.export import CSV_MIMETYPE, EXPORT_LIMIT, XLSX_MIMETYPE, ExportService, normalise_locale
 from ..services.search import SearchParams
+from ..urls import base_url, external_url
 
 bp = Blueprint("export", __name__)
 
@@ -35,15 +36,15 @@ def _export(extension: str) -> Response:
     locale = export_locale()
     service = ExportService(current_services.search)
     result = service.collect(current_identity(), params, limit=int(current_app.config.get("EXPORT_MAX_ROWS", EXPORT_LIMIT)))
-    base_url = current_app.config.get("PUBLIC_BASE_URL") or request.url_root  # links in files must not trust the Host header in production
+    site = base_url()  # links written into files come from PUBLIC_BASE_URL, never the Host header
     if extension == "csv":
-        body, mimetype = service.to_csv(result, locale, base_url), CSV_MIMETYPE
+        body, content_type = service.to_csv(result, locale, site), CSV_MIMETYPE
     else:
         search_args = [(k, v) for k, vs in request.args.lists() if k not in ("page", "size", "cursor", "lang") for v in vs]
-        search_url = url_for("search.search", _external=True) + ("?" + "&".join(f"{quote(k, safe='')}={quote(v, safe='')}" for k, v in search_args) if search_args else "")
-        body, mimetype = service.to_xlsx(result, locale, base_url, search_url), XLSX_MIMETYPE
+        search_url = external_url("search.search") + ("?" + "&".join(f"{quote(k, safe='')}={quote(v, safe='')}" for k, v in search_args) if search_args else "")
+        body, content_type = service.to_xlsx(result, locale, site, search_url), XLSX_MIMETYPE
     name, ascii_name = service.filenames(result, extension, locale)
-    response = Response(body, mimetype=mimetype)
+    response = Response(body, content_type=content_type)  # the type as given (mimetype= would add a second charset)
     response.headers["Content-Disposition"] = _attachment(name, ascii_name)
     response.headers["X-Export-Truncated"] = "true" if result.truncated else "false"
     response.headers["X-Export-Rows"] = str(len(result.records))
