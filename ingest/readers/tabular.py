@@ -27,7 +27,11 @@ problem of a record (the pipeline rejects every record that has problems):
   file-level notes, reset by each ``read()`` and filled as soon as the header row is mapped (so
   it is complete once the first record has come out, or once the file is read). The pipeline
   can put them in the job's message: ``"; ".join(m for _, m in getattr(reader, "notes", []))``.
-* ``read(..., note_on_first_record=True)`` instead puts the note on the first record's
+* the import template's example row, where an older template still has it on the data sheet
+  and it was left unchanged, is no record: it is left out, and ``reader.notes`` says which row
+  (``ingest.template_example``: only a row that means exactly the example, so a row someone
+  typed, even one copied from the example with one value changed, is always read).
+* ``read(..., note_on_first_record=True)`` instead puts the column note on the first record's
   ``problems`` (field ``"_columns"``; :func:`ingest.columns.split_notes` separates it from real
   problems) for callers that only see records.
 * ``inspect(path, ...)`` returns the :class:`~ingest.columns.HeaderMap` of each table without
@@ -47,6 +51,7 @@ from typing import Any
 
 from .. import columns as cols
 from ..safety import check_lines, check_size, check_zip, detect_encoding, refuse_binary
+from ..template_example import is_template_example
 from .base import FileRefused, Location, RawRecord
 
 TEXT_SUFFIXES = (".csv", ".tsv", ".tab", ".txt")
@@ -99,8 +104,15 @@ def _note(hmap: cols.HeaderMap) -> tuple[str, str] | None:
     return note
 
 
+def _example_note(line: int, sheet: str | None) -> tuple[str, str]:
+    where_zh, where_en = (f"工作表“{sheet}”第 {line} 行", f"sheet {sheet!r} row {line}") if sheet else (f"第 {line} 行", f"row {line}")
+    return (cols.FILE_NOTE_FIELD, f"{where_zh}是未修改的模板示例，未导入 / {where_en} is the template's example, unchanged: not imported")
+
+
 def _records(rows: Rows, hmap: cols.HeaderMap, file: str, sheet: str | None = None, strict_width: bool = False,
-             note_on_first_record: bool = False) -> Iterator[RawRecord]:
+             note_on_first_record: bool = False, notes: list[tuple[str, str]] | None = None) -> Iterator[RawRecord]:
+    """Records of the rows below a header. The template's example row, unchanged, is no record:
+    it is left out and said so in ``notes`` (see :mod:`ingest.template_example`)."""
     note = _note(hmap) if note_on_first_record else None
     first = True
     check_alias = True
@@ -112,6 +124,10 @@ def _records(rows: Rows, hmap: cols.HeaderMap, file: str, sheet: str | None = No
             if hmap.is_alias_row(cells):
                 continue
         data, problems = hmap.convert(cells)
+        if not problems and is_template_example(hmap.record_type, data, hmap.label(data)):
+            if notes is not None:
+                notes.append(_example_note(line, sheet))
+            continue
         if strict_width and len(cells) > hmap.width and not cols.is_empty_row(cells[hmap.width:]):
             problems.append((cols.ROW_FIELD, f"本行单元格比表头多 {len(cells) - hmap.width} 个（分隔符或引号可能有误） / "
                                              f"the row has {len(cells) - hmap.width} more cells than the header (a stray delimiter or quote?)"))
@@ -249,7 +265,7 @@ class CsvReader:
             if note := _note(hmap):
                 self.notes.append(note)
             yield from _records(rows, hmap, display_name or path.name, strict_width=source["format"] == "csv",
-                                note_on_first_record=note_on_first_record)
+                                note_on_first_record=note_on_first_record, notes=self.notes)
 
     def inspect(self, path: Path, *, record_type: str | None = None, defaults: Mapping[str, Any] | None = None,
                 copy_format: bool | None = None) -> list[cols.HeaderMap]:
@@ -363,7 +379,7 @@ class XlsxReader:
             self.notes.extend(note for _, hmap in plans if (note := _note(hmap)))
             for ws, hmap in plans:
                 rows = ((n, cells) for n, cells in _sheet_rows(ws) if n > (hmap.line or 0))
-                records = _records(rows, hmap, file, sheet=hmap.sheet, note_on_first_record=note_on_first_record)
+                records = _records(rows, hmap, file, sheet=hmap.sheet, note_on_first_record=note_on_first_record, notes=self.notes)
                 while True:
                     try:
                         record = next(records)
