@@ -3,6 +3,9 @@
 Guarantees:
 * a bad record is rejected alone, with its file, line, field and reason; the good records
   around it are stored (a batch that fails as a whole is retried record by record);
+* two jobs at once never lose each other's work: a batch that collides with a concurrent
+  writer (both creating the same institution or record) is rolled back and run again with
+  fresh lookups, which then find the other's row (``web.services.retry``);
 * each batch commits its records, their outbox rows, its error rows and the job's counters
   in one transaction, so a worker that dies mid-import leaves no half-written batch, and a
   rerun resumes after the last committed record with the counts intact;
@@ -19,6 +22,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from flask import current_app
 from marshmallow import ValidationError
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
@@ -29,6 +33,7 @@ from web.proxies import current_services
 from web.schemas import error_list
 from web.services.identity import Identity, system_identity
 from web.services.records import InstitutionResolver
+from web.services.retry import DEFAULT_ATTEMPTS, retry_on_conflict
 from web.services.uow import IndexOp
 
 from . import registry
@@ -63,9 +68,11 @@ def _error_rows(job: ImportJob, n: int, raw: RawRecord, problems: list[tuple[str
 
 
 class ImportPipeline:
-    def __init__(self, identity: Identity = system_identity, batch_size: int = BATCH_SIZE):
+    def __init__(self, identity: Identity = system_identity, batch_size: int | None = None):
         self.identity = identity
-        self.batch_size = batch_size
+        config = current_app.config
+        self.batch_size = max(1, int(batch_size or config.get("INGEST_BATCH_SIZE") or BATCH_SIZE))
+        self.attempts = max(1, int(config.get("INGEST_CONFLICT_ATTEMPTS") or DEFAULT_ATTEMPTS))
         self.session = db.session
         self.services = current_services
 
@@ -174,22 +181,28 @@ class ImportPipeline:
 
     # -- one batch ---------------------------------------------------------------------------------
     def _batch(self, job: ImportJob, batch: list[tuple[int, RawRecord]]) -> None:
+        job_id = job.id  # read now: after a failed flush the session refuses to load anything
         try:
-            self._store(job, batch)
+            self._store_retrying(job_id, batch)
+            return
         except SQLAlchemyError:
             # one record broke the batch's transaction (a conflict the schema could not see):
             # store the records one by one so only that one is rejected
-            log.warning("job %s: batch failed as a whole; retrying record by record", job.id, exc_info=True)
-            self.session.rollback()
-            job = self.session.get(ImportJob, job.id)
-            for n, raw in batch:
-                try:
-                    self._store(job, [(n, raw)])
-                except SQLAlchemyError as exc:
-                    self.session.rollback()
-                    job = self.session.get(ImportJob, job.id)
-                    reason = f"无法保存 / could not be stored: {getattr(exc, 'orig', None) or exc}"[:1000]
-                    self._commit_counts(job, n, Outcome({"rejected": 1}, _error_rows(job, n, raw, [("_record", reason)])))
+            log.warning("job %s: batch failed as a whole; retrying record by record", job_id, exc_info=True)
+        for n, raw in batch:
+            try:
+                self._store_retrying(job_id, [(n, raw)])
+            except SQLAlchemyError as exc:
+                job = self.session.get(ImportJob, job_id)
+                reason = f"无法保存 / could not be stored: {getattr(exc, 'orig', None) or exc}"[:1000]
+                self._commit_counts(job, n, Outcome({"rejected": 1}, _error_rows(job, n, raw, [("_record", reason)])))
+
+    def _store_retrying(self, job_id: int, batch: list[tuple[int, RawRecord]]) -> Outcome:
+        """One transaction for the batch; when a concurrent job created the same institution or
+        record first (a unique key, a lost update, a lock), it is rolled back and run again from
+        scratch: new matcher and resolver, so the lookups find what the other job committed."""
+        return retry_on_conflict(self.session, lambda: self._store(self.session.get(ImportJob, job_id), batch),
+                                 attempts=self.attempts, what=f"import job {job_id}")
 
     def _store(self, job: ImportJob, batch: list[tuple[int, RawRecord]]) -> Outcome:
         counts: dict[str, int] = {}

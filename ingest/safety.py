@@ -4,7 +4,20 @@ detection every text reader shares.
 Limits (environment variables override the defaults):
 * TT_INGEST_MAX_FILE_MB (200): larger files are refused before reading;
 * TT_INGEST_MAX_LINE_KB (1024): a line longer than this is refused (a 100 MB single line);
-* TT_INGEST_MAX_UNZIPPED_MB (500) and a compression ratio of at most 200:1 for XLSX/ZIP (zip bombs);
+* XLSX/ZIP (zip bombs), checked on the archive's directory before anything is unpacked:
+  TT_INGEST_MAX_UNZIPPED_MB (500) for all members together, and for *each* member a
+  compression ratio of at most TT_INGEST_MAX_ZIP_RATIO (200):1 once it unpacks to more than
+  1 MB. Per member, because a whole-archive ratio is diluted by padding: a 200 MB sheet packed
+  into 0.1 MB next to 1 MB of stored random bytes is 190:1 overall, 2000:1 on its own. The
+  directory may lie about a member's size, but Python's zipfile never unpacks more than the
+  declared size (and fails the CRC check when the member holds more), so these checks bound
+  what is really unpacked; such a member makes the reader refuse the file (bad_zip);
+* TT_INGEST_MAX_ROWS (300,000): data rows per file (all sheets of a workbook together). Large
+  enough for a province-wide backlog (ten years of Jilin's granted patents is in the low
+  hundreds of thousands; Excel itself stops at 1,048,576 rows per sheet), small enough that a
+  padded or generated junk file is refused before it occupies a worker for long. CSV and JSON
+  files are counted before any record is read; XLSX sheets by their declared dimension, and a
+  sheet without one (or with a wrong one) is stopped when it passes the limit;
 * XML: no DTD loading, no network, no entity declarations (billion laughs, external entities).
 """
 from __future__ import annotations
@@ -40,7 +53,16 @@ def max_unzipped_bytes() -> int:
     return _limit("TT_INGEST_MAX_UNZIPPED_MB", 500) * MB
 
 
+def max_compression_ratio() -> int:
+    return _limit("TT_INGEST_MAX_ZIP_RATIO", MAX_COMPRESSION_RATIO)
+
+
+def max_rows() -> int:
+    return _limit("TT_INGEST_MAX_ROWS", 300_000)
+
+
 MAX_COMPRESSION_RATIO = 200
+RATIO_FLOOR_BYTES = MB  # smaller members cannot hurt, whatever their ratio (a sheet of empty styled cells)
 
 _MAGIC = {
     b"%PDF": "PDF",
@@ -77,8 +99,13 @@ def refuse_binary(head: bytes, expected: str) -> None:
         raise FileRefused("not_text", "文件不是文本文件", "the file is not a text file")
 
 
+def _zip_bomb(zh: str, en: str) -> FileRefused:
+    return FileRefused("zip_bomb", f"{zh}（疑似压缩炸弹），已拒绝", f"{en} (a zip bomb?); refused")
+
+
 def check_zip(path: Path) -> None:
-    """XLSX files are ZIP archives: refuse archives that expand far beyond their size."""
+    """XLSX files are ZIP archives: refuse archives that expand far beyond their size, as a
+    whole or in any one member (see the module's notes on padding)."""
     try:
         with zipfile.ZipFile(path) as zf:
             infos = zf.infolist()
@@ -86,19 +113,61 @@ def check_zip(path: Path) -> None:
         raise FileRefused("bad_zip", "文件已损坏，无法作为XLSX读取", "the file is damaged and cannot be read as XLSX") from exc
     if len(infos) > 10_000:
         raise FileRefused("zip_bomb", "压缩包内文件过多", "the archive holds too many files")
+    limit, ratio = max_unzipped_bytes(), max_compression_ratio()
+    for info in infos:
+        if info.file_size > limit:
+            raise _zip_bomb(f"压缩包内“{info.filename}”解压后超过 {limit // MB} MB", f"{info.filename!r} unpacks to more than {limit // MB} MB")
+        if info.file_size > RATIO_FLOOR_BYTES and info.file_size / max(info.compress_size, 1) > ratio:
+            found = info.file_size // max(info.compress_size, 1)
+            raise _zip_bomb(f"压缩包内“{info.filename}”的压缩比异常（{found}:1，上限 {ratio}:1）",
+                            f"{info.filename!r} has an abnormal compression ratio ({found}:1, at most {ratio}:1)")
     total = sum(i.file_size for i in infos)
     packed = sum(i.compress_size for i in infos) or 1
-    if total > max_unzipped_bytes() or total / packed > MAX_COMPRESSION_RATIO:
-        raise FileRefused("zip_bomb", "压缩比异常（疑似压缩炸弹），已拒绝", "abnormal compression ratio (a zip bomb?); refused")
+    if total > limit:
+        raise _zip_bomb(f"解压后总大小超过 {limit // MB} MB", f"the archive unpacks to more than {limit // MB} MB")
+    if total / packed > ratio:
+        raise _zip_bomb("压缩比异常", "abnormal compression ratio")
 
 
-def check_lines(path: Path) -> None:
+def too_many_rows(limit: int, found: str = "") -> FileRefused:
+    """The refusal of a file with more data rows than TT_INGEST_MAX_ROWS; ``found`` says what
+    was counted ("sheet 科技成果 declares 1,000,000 rows"), as a (zh, en) pair joined by " / "."""
+    fzh, _, fen = found.partition(" / ")
+    zh = f"数据行超过 {limit:,} 行的上限" + (f"（{fzh}）" if fzh else "") + "，请拆分为多个文件后导入"
+    en = f"the file has more than {limit:,} data rows" + (f" ({fen})" if fen else "") + "; split it into several files"
+    return FileRefused("too_many_rows", zh, en)
+
+
+class RowBudget:
+    """The data rows one file may still hold under TT_INGEST_MAX_ROWS: ``check`` refuses up
+    front what a file says it holds, ``take`` counts rows as they are read and refuses the
+    file the moment it passes the limit (so a junk file never streams to its end)."""
+
+    def __init__(self, limit: int | None = None):
+        self.limit = max_rows() if limit is None else limit
+        self.used = 0
+
+    def check(self, count: int, found: str = "") -> None:
+        if self.used + count > self.limit:
+            raise too_many_rows(self.limit, found)
+
+    def take(self, count: int = 1) -> None:
+        self.used += count
+        if self.used > self.limit:
+            raise too_many_rows(self.limit)
+
+
+def check_lines(path: Path) -> int:
     """Refuse a text file with a line longer than the limit, reading in blocks (a 100 MB
-    single line is never held in memory)."""
+    single line is never held in memory). Returns the number of CR and LF bytes: one more
+    is an upper bound on the rows (a CRLF counts twice), for a cheap first test against the
+    row limit."""
     limit = max_line_bytes()
     run = 0
+    breaks = 0
     with open(path, "rb") as fh:
         while block := fh.read(MB):
+            breaks += block.count(b"\n") + block.count(b"\r")
             start = 0
             while (nl := block.find(b"\n", start)) >= 0:
                 if run + nl - start > limit:
@@ -110,6 +179,7 @@ def check_lines(path: Path) -> None:
                     continue
             kb = limit // 1024
             raise FileRefused("line_too_long", f"存在超过 {kb} KB 的单行，文件可能不是表格数据", f"a line is longer than {kb} KB; this does not look like tabular data")
+    return breaks
 
 
 def detect_encoding(path: Path, sample_bytes: int = 4 * MB) -> str:

@@ -2,13 +2,18 @@
 
 The XLSX template has, on its first sheet, the Chinese headers in row 1 (``*`` marks required
 columns, money headers say 万元; each header cell has a comment with the English header, the field
-name and the format), the field names in row 2 (the readers recognise and skip this row), one
-example row in row 3, and drop-down lists on the vocabulary, yes/no and TRL columns. The sheet
-"说明 Guide" (a "/" is not allowed in sheet names) explains every column: required or not, format,
-allowed values; the readers skip it.
+name and the format), the field names in row 2 (the readers recognise and skip this row), and
+drop-down lists on the vocabulary, yes/no and TRL columns; data starts in row 3. The sheet
+"说明 Guide" (a "/" is not allowed in sheet names) shows one example record under the same headers
+and explains every column: required or not, format, allowed values; the readers skip it.
+
+The example is never on the data sheet: people fill rows below whatever a template holds, and an
+example there was imported as a real record. Templates made before carry it in row 3; the readers
+leave such a row out when it is unchanged (:mod:`ingest.template_example`). The CSV template is
+the header row alone (``example=True`` adds the example row, which the reader leaves out too).
 
 Both templates are built from :mod:`ingest.columns`, so whatever a template says the readers
-read: a template filled with :func:`example_row` loads through the schema without errors.
+read: :func:`example_row` under :func:`template_headers` loads through the schema without errors.
 """
 from __future__ import annotations
 
@@ -300,6 +305,32 @@ def _choices(col: Column) -> list[str]:
     return []
 
 
+def _example_cell(cell, col: Column, value: Any) -> None:
+    from openpyxl.styles import Alignment
+
+    if isinstance(value, date):
+        cell.number_format = "yyyy-mm-dd"
+    elif col.kind in ("text", "phone") and isinstance(value, str):
+        cell.number_format = "@"
+    if col.kind in ("multiline", "lines"):
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+
+
+def _example_block(guide, record_type: str, top: int, header_fill) -> int:
+    """The example record under the data sheet's headers, on the guide sheet (which the readers
+    skip): people see how to fill a row, and the example can never be imported as data.
+    Returns the last row used."""
+    from openpyxl.styles import Font
+
+    guide.cell(row=top, column=1, value="示例（仅供参考，不会被导入） / Example (for reference only; never imported)").font = Font(bold=True)
+    for i, col in enumerate(template_columns(record_type), 1):
+        head = guide.cell(row=top + 1, column=i, value=col.header_text("zh", _required(record_type, col)))
+        head.font, head.fill = Font(bold=True), header_fill
+        value = example_value(record_type, col, "zh", native=True)
+        _example_cell(guide.cell(row=top + 2, column=i, value=value), col, value)
+    return top + 2
+
+
 def template_xlsx(record_type: str) -> bytes:
     from openpyxl import Workbook
     from openpyxl.comments import Comment
@@ -328,14 +359,6 @@ def template_xlsx(record_type: str) -> bytes:
         cell.comment = comment
         sub = ws.cell(row=2, column=i, value=col.path)
         sub.font = Font(italic=True, color="808080", size=9)
-        value = example_value(record_type, col, "zh", native=True)
-        ex = ws.cell(row=3, column=i, value=value)
-        if isinstance(value, date):
-            ex.number_format = "yyyy-mm-dd"
-        elif col.kind in ("text", "phone") and isinstance(value, str):
-            ex.number_format = "@"
-        if col.kind in ("multiline", "lines"):
-            ex.alignment = Alignment(wrap_text=True, vertical="top")
         ws.column_dimensions[letter].width = max(12, min(40, len(col.header_text("zh")) * 2 + 4))
         choices = _choices(col)
         if choices:
@@ -368,14 +391,14 @@ def template_xlsx(record_type: str) -> bytes:
                         "instrument": ("大型科研仪器", "research instruments"), "institution": ("机构", "institutions")}[record_type]
     intro = [
         f"{kind_zh}导入模板 / Import template for {kind_en}",
-        "第1行为中文表头（带 * 为必填），第2行为英文字段名，请勿修改；从第3行起每行一条记录。第3行是示例，导入前请改成自己的数据或删除。",
-        "Row 1 holds the Chinese headers (* = required), row 2 the field names: keep both. One record per row from row 3; row 3 is an example: replace or delete it.",
+        "第1行为中文表头（带 * 为必填），第2行为英文字段名，请勿修改；从第3行起每行一条记录。填写示例在本页下方，只供参考，不会被导入。",
+        "Row 1 holds the Chinese headers (* = required), row 2 the field names: keep both. One record per row from row 3. The example below is for reference only and is never imported.",
         "多个值用“；”分隔；日期写作 YYYY-MM-DD；表头写“万元”的金额列按万元填写（也可直接写“50万”）；未识别的列会被忽略并提示。",
         "Separate several values with ';'; dates as YYYY-MM-DD; money columns whose header says 万元 are in 10,000 CNY (\"50万\" also works); unknown columns are ignored and reported.",
     ]
     for r, text in enumerate(intro, 1):
         guide.cell(row=r, column=1, value=text).font = Font(bold=(r == 1), size=12 if r == 1 else 10)
-    top = len(intro) + 2
+    top = _example_block(guide, record_type, len(intro) + 2, header_fill) + 2
     heads = ["列名 Column", "英文表头 English header", "字段 Field", "是否必填 Required", "格式与可选值 Format and allowed values", "示例 Example"]
     for i, h in enumerate(heads, 1):
         c = guide.cell(row=top, column=i, value=h)

@@ -55,9 +55,12 @@ CELERY = {
     },
 }
 
-# Imports: where uploaded files are kept until their job ran, and the batch size.
+# Imports: where uploaded files are kept until their job ran, and the batch size (records per transaction).
 INGEST_UPLOAD_DIR = None  # None: <instance>/uploads
 INGEST_BATCH_SIZE = 500
+# A batch that collides with a concurrent import (both creating the same institution or record)
+# is rolled back and run again with fresh lookups, at most this many times in all.
+INGEST_CONFLICT_ATTEMPTS = 4
 
 # Exports of a result set (CSV/XLSX) stop at this many rows.
 EXPORT_MAX_ROWS = 10_000

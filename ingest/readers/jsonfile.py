@@ -15,6 +15,8 @@
   by more) is streamed; it is checked line by line first so a syntax error refuses the file
   before any record is read. Lists and single objects are parsed whole (check_size bounds them).
 * Invalid JSON -> ``FileRefused("invalid_json", ...)`` with the line and column of the error.
+* More records than TT_INGEST_MAX_ROWS -> ``FileRefused("too_many_rows", ...)``, before any
+  record is read (both shapes are read whole, or checked line by line, first).
 """
 from __future__ import annotations
 
@@ -26,7 +28,7 @@ from typing import Any
 from web import vocabularies
 
 from .. import columns as cols
-from ..safety import check_lines, check_size, detect_encoding, refuse_binary
+from ..safety import RowBudget, check_lines, check_size, detect_encoding, refuse_binary
 from .base import RECORD_TYPES, FileRefused, Location, RawRecord
 
 JSON_SUFFIXES = (".json", ".jsonl", ".ndjson")
@@ -100,13 +102,16 @@ class JsonReader:
 
     def _lines(self, path: Path, encoding: str, builder: _Builder) -> Iterator[RawRecord]:
         check_lines(path)
-        with open(path, encoding=encoding) as fh:  # first pass: refuse a broken file before any record
+        objects = 0
+        with open(path, encoding=encoding) as fh:  # first pass: refuse a broken or oversized file before any record
             for n, line in enumerate(fh, 1):
                 if line.strip():
                     try:
                         json.loads(line.rstrip("\r\n"))
                     except json.JSONDecodeError as exc:  # one line per object: the column is the position
                         raise _invalid(n, exc.pos + 1, exc.msg) from exc
+                    objects += 1
+        RowBudget().check(objects, f"{objects:,} 条记录 / {objects:,} records")
         with open(path, encoding=encoding) as fh:
             for n, line in enumerate(fh, 1):
                 if line.strip():
@@ -119,6 +124,7 @@ class JsonReader:
             raise FileRefused("empty_file", "文件为空", "the file is empty")
         if text[pos] == "[":
             items = self._array(text, pos, decoder)
+            RowBudget().check(len(items), f"{len(items):,} 条记录 / {len(items):,} records")
             for index, (start, obj) in enumerate(items):
                 yield builder.record(obj, Location(builder.file, line=_position(text, start)[0], element=f"[{index}]"))
             return

@@ -27,7 +27,15 @@ problem of a record (the pipeline rejects every record that has problems):
   file-level notes, reset by each ``read()`` and filled as soon as the header row is mapped (so
   it is complete once the first record has come out, or once the file is read). The pipeline
   can put them in the job's message: ``"; ".join(m for _, m in getattr(reader, "notes", []))``.
-* ``read(..., note_on_first_record=True)`` instead puts the note on the first record's
+* more data rows than TT_INGEST_MAX_ROWS (all sheets together) refuse the file
+  (``too_many_rows``): a CSV before its first record (the rows are counted when its line breaks
+  allow more), an XLSX before streaming when its sheets' dimensions say so, else as soon as the
+  limit is passed (empty rows count too: a junk sheet never streams to its end).
+* the import template's example row, where an older template still has it on the data sheet
+  and it was left unchanged, is no record: it is left out, and ``reader.notes`` says which row
+  (``ingest.template_example``: only a row that means exactly the example, so a row someone
+  typed, even one copied from the example with one value changed, is always read).
+* ``read(..., note_on_first_record=True)`` instead puts the column note on the first record's
   ``problems`` (field ``"_columns"``; :func:`ingest.columns.split_notes` separates it from real
   problems) for callers that only see records.
 * ``inspect(path, ...)`` returns the :class:`~ingest.columns.HeaderMap` of each table without
@@ -41,12 +49,15 @@ import io
 import itertools
 import re
 import warnings
+import zipfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from .. import columns as cols
-from ..safety import check_lines, check_size, check_zip, detect_encoding, refuse_binary
+from ..safety import RowBudget, check_lines, check_size, check_zip, detect_encoding, refuse_binary
+from ..template_example import is_template_example
 from .base import FileRefused, Location, RawRecord
 
 TEXT_SUFFIXES = (".csv", ".tsv", ".tab", ".txt")
@@ -99,12 +110,23 @@ def _note(hmap: cols.HeaderMap) -> tuple[str, str] | None:
     return note
 
 
+def _example_note(line: int, sheet: str | None) -> tuple[str, str]:
+    where_zh, where_en = (f"工作表“{sheet}”第 {line} 行", f"sheet {sheet!r} row {line}") if sheet else (f"第 {line} 行", f"row {line}")
+    return (cols.FILE_NOTE_FIELD, f"{where_zh}是未修改的模板示例，未导入 / {where_en} is the template's example, unchanged: not imported")
+
+
 def _records(rows: Rows, hmap: cols.HeaderMap, file: str, sheet: str | None = None, strict_width: bool = False,
-             note_on_first_record: bool = False) -> Iterator[RawRecord]:
+             note_on_first_record: bool = False, notes: list[tuple[str, str]] | None = None,
+             budget: RowBudget | None = None) -> Iterator[RawRecord]:
+    """Records of the rows below a header. The template's example row, unchanged, is no record:
+    it is left out and said so in ``notes`` (see :mod:`ingest.template_example`). Every row,
+    empty ones too, counts against ``budget`` (the file's row limit)."""
     note = _note(hmap) if note_on_first_record else None
     first = True
     check_alias = True
     for line, cells in rows:
+        if budget is not None:
+            budget.take()
         if cols.is_empty_row(cells):
             continue
         if check_alias:
@@ -112,6 +134,10 @@ def _records(rows: Rows, hmap: cols.HeaderMap, file: str, sheet: str | None = No
             if hmap.is_alias_row(cells):
                 continue
         data, problems = hmap.convert(cells)
+        if not problems and is_template_example(hmap.record_type, data, hmap.label(data)):
+            if notes is not None:
+                notes.append(_example_note(line, sheet))
+            continue
         if strict_width and len(cells) > hmap.width and not cols.is_empty_row(cells[hmap.width:]):
             problems.append((cols.ROW_FIELD, f"本行单元格比表头多 {len(cells) - hmap.width} 个（分隔符或引号可能有误） / "
                                              f"the row has {len(cells) - hmap.width} more cells than the header (a stray delimiter or quote?)"))
@@ -210,12 +236,13 @@ class CsvReader:
     def sniff(self, path: Path, head: bytes) -> bool:
         return Path(path).suffix.lower() in TEXT_SUFFIXES
 
-    def _prepare(self, path: Path, record_type: str | None, copy_format: bool | None) -> dict[str, Any]:
+    def _prepare(self, path: Path, record_type: str | None, copy_format: bool | None) -> tuple[dict[str, Any], int]:
+        """(encoding, delimiter and format; an upper bound on the rows)."""
         check_size(path)
         with open(path, "rb") as fh:
             head = fh.read(8192)
         refuse_binary(head, "CSV")
-        check_lines(path)
+        most_rows = check_lines(path) + 1
         encoding = detect_encoding(path)
         try:
             with open(path, encoding=encoding, errors="replace", newline="") as fh:
@@ -227,11 +254,24 @@ class CsvReader:
             copy_format = delimiter == "\t" and looks_like_copy_text(sample)
         if copy_format:
             delimiter = "\t"
-        return {"encoding": encoding, "delimiter": delimiter, "format": "postgres-copy" if copy_format else "csv"}
+        return {"encoding": encoding, "delimiter": delimiter, "format": "postgres-copy" if copy_format else "csv"}, most_rows
+
+    @staticmethod
+    def _rows(fh: io.TextIOBase, source: dict[str, Any]) -> Rows:
+        return _copy_rows(fh) if source["format"] == "postgres-copy" else _csv_rows(fh, source["delimiter"])
+
+    def _check_rows(self, path: Path, source: dict[str, Any], most_rows: int, hmap: cols.HeaderMap, budget: RowBudget) -> None:
+        """Refuse a file with more data rows than the limit before any record is read. Counting
+        the rows costs a pass over the file, so it is done only when the line breaks allow more."""
+        header = hmap.line or 1
+        if most_rows - header <= budget.limit:
+            return
+        with open(path, encoding=source["encoding"], newline="") as fh:
+            rows = sum(1 for _ in self._rows(fh, source))
+        budget.check(rows - header, f"{rows - header:,} 行 / {rows - header:,} rows")
 
     def _table(self, fh: io.TextIOBase, source: dict[str, Any], record_type: str | None, defaults: Mapping[str, Any] | None) -> tuple[cols.HeaderMap, Rows]:
-        rows = _copy_rows(fh) if source["format"] == "postgres-copy" else _csv_rows(fh, source["delimiter"])
-        hmap, rest = _locate_header(rows, record_type, defaults)
+        hmap, rest = _locate_header(self._rows(fh, source), record_type, defaults)
         hmap.source = dict(source)
         return hmap, rest
 
@@ -243,19 +283,21 @@ class CsvReader:
              note_on_first_record: bool = False) -> Iterator[RawRecord]:
         self.notes = []
         path = Path(path)
-        source = self._prepare(path, record_type, copy_format)
+        source, most_rows = self._prepare(path, record_type, copy_format)
+        budget = RowBudget()
         with open(path, encoding=source["encoding"], newline="") as fh:
             hmap, rows = self._table(fh, source, record_type, defaults)
+            self._check_rows(path, source, most_rows, hmap, budget)
             if note := _note(hmap):
                 self.notes.append(note)
             yield from _records(rows, hmap, display_name or path.name, strict_width=source["format"] == "csv",
-                                note_on_first_record=note_on_first_record)
+                                note_on_first_record=note_on_first_record, notes=self.notes, budget=budget)
 
     def inspect(self, path: Path, *, record_type: str | None = None, defaults: Mapping[str, Any] | None = None,
                 copy_format: bool | None = None) -> list[cols.HeaderMap]:
         """The header mapping (unknown columns, encoding, delimiter) without reading the rows."""
         path = Path(path)
-        source = self._prepare(path, record_type, copy_format)
+        source, _ = self._prepare(path, record_type, copy_format)
         with open(path, encoding=source["encoding"], newline="") as fh:
             return [self._table(fh, source, record_type, defaults)[0]]
 
@@ -263,6 +305,8 @@ class CsvReader:
 # -- XLSX --------------------------------------------------------------------------------------
 
 def _bad_xlsx(exc: BaseException) -> FileRefused:
+    if isinstance(exc, zipfile.BadZipFile):  # e.g. a member holding more than the directory declares
+        return FileRefused("bad_zip", "文件已损坏：压缩包内容与目录不符", f"the file is damaged: the archive's contents do not match its directory ({exc})")
     return FileRefused("bad_xlsx", f"无法读取XLSX文件：{type(exc).__name__}", f"cannot read the XLSX file: {type(exc).__name__}: {exc}")
 
 
@@ -291,7 +335,11 @@ class XlsxReader:
         suffix = Path(path).suffix.lower()
         return suffix in XLSX_SUFFIXES or (suffix == "" and head.startswith(b"PK\x03\x04"))
 
-    def _open(self, path: Path):
+    @contextmanager
+    def _workbook(self, path: Path) -> Iterator[Any]:
+        """The workbook, opened read-only once the file passed the archive checks. openpyxl reads
+        from a file we opened, so whatever it raises (a damaged part, a member whose CRC fails)
+        the file is closed here, as it is once the caller is done."""
         check_size(path)
         with open(path, "rb") as fh:
             head = fh.read(8192)
@@ -303,24 +351,31 @@ class XlsxReader:
         check_zip(path)
         import openpyxl
 
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # openpyxl warns about styles and extensions it drops
-                return openpyxl.load_workbook(path, read_only=True, data_only=True)
-        except FileRefused:
-            raise
-        except Exception as exc:  # openpyxl raises many kinds for damaged files
-            raise _bad_xlsx(exc) from exc
+        with open(path, "rb") as fh:
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")  # openpyxl warns about styles and extensions it drops
+                    wb = openpyxl.load_workbook(fh, read_only=True, data_only=True)
+            except FileRefused:
+                raise
+            except Exception as exc:  # openpyxl raises many kinds for damaged files
+                raise _bad_xlsx(exc) from exc
+            try:
+                yield wb
+            finally:
+                wb.close()
 
     def _headers(self, wb, record_type: str | None) -> list[tuple[Any, int, Sequence[Any], int]]:
         """(sheet, header line, header cells, score) of every visible data sheet with a header row."""
         found = []
+        self._declared = {}
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 for ws in wb.worksheets:
                     if getattr(ws, "sheet_state", "visible") != "visible" or cols.parse_header(ws.title).full in GUIDE_SHEETS:
                         continue
+                    self._declared[str(ws.title)] = getattr(ws, "max_row", None)  # the sheet's <dimension>, if any
                     if hasattr(ws, "reset_dimensions"):
                         ws.reset_dimensions()  # some writers store wrong dimensions
                     rows = list(_nonempty(itertools.islice(_sheet_rows(ws), HEADER_SCAN_PHYSICAL)))[:HEADER_SCAN_ROWS]
@@ -351,35 +406,50 @@ class XlsxReader:
 
     def __init__(self) -> None:
         self.notes: list[tuple[str, str]] = []
+        self._declared: dict[str, int | None] = {}  # sheet -> last row its dimension declares
+
+    def _check_rows(self, plans: list[tuple[Any, cols.HeaderMap]], budget: RowBudget) -> None:
+        """Refuse, before streaming a row, a workbook whose sheets declare more data rows than
+        the limit. A sheet without a dimension (or with a wrong one) is counted as it streams."""
+        declared = {hmap.sheet: max(0, last - (hmap.line or 0)) for _, hmap in plans
+                    if isinstance(last := self._declared.get(hmap.sheet or ""), int)}
+        total = sum(declared.values())
+        if len(declared) == 1:
+            (sheet, rows), = declared.items()
+            found = f"工作表“{sheet}”有 {rows:,} 行 / sheet {sheet!r} has {rows:,} rows"
+        else:
+            found = f"各工作表共 {total:,} 行 / {total:,} rows in all sheets"
+        budget.check(total, found)
 
     def read(self, path: Path, *, record_type: str | None = None, display_name: str | None = None,
              defaults: Mapping[str, Any] | None = None, note_on_first_record: bool = False) -> Iterator[RawRecord]:
         self.notes = []
         path = Path(path)
         file = display_name or path.name
-        wb = self._open(path)
-        try:
+        budget = RowBudget()
+        with self._workbook(path) as wb:
             plans = self._plan(wb, record_type, defaults)
+            self._check_rows(plans, budget)
             self.notes.extend(note for _, hmap in plans if (note := _note(hmap)))
             for ws, hmap in plans:
                 rows = ((n, cells) for n, cells in _sheet_rows(ws) if n > (hmap.line or 0))
-                records = _records(rows, hmap, file, sheet=hmap.sheet, note_on_first_record=note_on_first_record)
-                while True:
-                    try:
-                        record = next(records)
-                    except StopIteration:
-                        break
-                    except FileRefused:
-                        raise
-                    except Exception as exc:  # a damaged sheet part found midway
-                        raise _bad_xlsx(exc) from exc
-                    yield record
-        finally:
-            wb.close()
+                records = _records(rows, hmap, file, sheet=hmap.sheet, note_on_first_record=note_on_first_record, notes=self.notes,
+                                   budget=budget)
+                try:
+                    while True:
+                        try:
+                            record = next(records)
+                        except StopIteration:
+                            break
+                        except FileRefused:
+                            raise
+                        except Exception as exc:  # a damaged sheet part found midway
+                            raise _bad_xlsx(exc) from exc
+                        yield record
+                finally:  # the sheet's open member is closed now, not when a traceback lets go of it
+                    records.close()
+                    rows.close()
 
     def inspect(self, path: Path, *, record_type: str | None = None, defaults: Mapping[str, Any] | None = None) -> list[cols.HeaderMap]:
-        wb = self._open(Path(path))
-        try:
+        with self._workbook(Path(path)) as wb:
             return [hmap for _, hmap in self._plan(wb, record_type, defaults)]
-        finally:
-            wb.close()

@@ -113,3 +113,19 @@ def test_sniff():
     reader = JsonReader()
     assert reader.sniff(Path("a.json"), b"") and reader.sniff(Path("a.jsonl"), b"")
     assert reader.sniff(Path("upload"), b'\xef\xbb\xbf [{"a": 1}]') and not reader.sniff(Path("a.csv"), b"[")
+
+
+@pytest.mark.parametrize("name", ["many.jsonl", "many.json"])
+def test_more_records_than_the_row_limit_refused_before_any_record(tmp_path, monkeypatch, name):
+    monkeypatch.setenv("TT_INGEST_MAX_ROWS", "20")
+    items = [{**ACH, "title": f"成果{i}"} for i in range(21)]
+    text = "\n".join(json.dumps(i, ensure_ascii=False) for i in items) if name.endswith("l") else json.dumps(items, ensure_ascii=False)
+    path = write(tmp_path, name, text + "\n")
+    records = JsonReader().read(path, record_type="achievement")
+    with pytest.raises(FileRefused) as exc:
+        next(records)
+    assert exc.value.code == "too_many_rows"
+    assert exc.value.zh == "数据行超过 20 行的上限（21 条记录），请拆分为多个文件后导入"
+    assert exc.value.en == "the file has more than 20 data rows (21 records); split it into several files"
+    monkeypatch.setenv("TT_INGEST_MAX_ROWS", "21")
+    assert len(list(JsonReader().read(path, record_type="achievement"))) == 21

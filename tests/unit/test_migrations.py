@@ -31,3 +31,32 @@ def test_a_database_made_by_create_all_is_adopted_and_search_tables_survive(tmp_
     again = app.test_cli_runner().invoke(args=["db", "init"])
     assert again.exit_code == 0, again.output
     close_app(app)
+
+
+def test_duplicate_achievements_without_identifiers_stop_the_upgrade_with_their_names(tmp_path):
+    """0002 adds a partial unique index on title + lead holder for achievements without
+    identifiers; duplicates an earlier concurrent import left behind are named, not dropped."""
+    from sqlalchemy import text
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'm.sqlite3'}", "CELERY": {"broker_url": "memory://"}})
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["db", "upgrade", "0001"]).exit_code == 0
+    with app.app_context():
+        with db.engine.begin() as conn:
+            for _ in range(2):
+                conn.execute(text(
+                    "INSERT INTO achievements (title, natural_key, people, keywords, innovations, evaluation, ip, transfer_modes,"
+                    " transferred, attachments, scores, status, revision_id, created_at, updated_at)"
+                    " VALUES ('甲', '甲|吉林大学', '[]', '[]', '[]', '{}', '[]', '[]', 0, '[]', '{}', 'published', 1,"
+                    " '2026-01-01', '2026-01-01')"))
+    result = runner.invoke(args=["db", "upgrade"])
+    assert result.exit_code != 0
+    assert "甲|吉林大学 (2×)" in str(result.exception) and "merge or delete them first" in str(result.exception)
+    with app.app_context():
+        with db.engine.begin() as conn:
+            conn.execute(text("DELETE FROM achievements WHERE id = (SELECT MAX(id) FROM achievements)"))
+    again = runner.invoke(args=["db", "upgrade"])
+    assert again.exit_code == 0, again.output
+    with app.app_context():
+        assert "uq_achievements_unidentified_natural_key" in {ix["name"] for ix in inspect(db.engine).get_indexes("achievements")}
+        db.engine.dispose()

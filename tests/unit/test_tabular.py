@@ -16,6 +16,7 @@ from ingest import columns as cols
 from ingest.readers.base import FileRefused
 from ingest.readers.tabular import CsvReader, XlsxReader, choose_delimiter, copy_unescape
 from tests.shared_data import require
+from tests.workbooks import padded_bomb, sheet_xml, workbook_with
 from web.schemas import SCHEMAS, InstrumentSchema, error_list
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "tabular"
@@ -297,6 +298,110 @@ def test_zip_bomb_xlsx_refused_without_expanding(tmp_path, monkeypatch):
     with pytest.raises(FileRefused) as exc:
         list(XlsxReader().read(path, record_type="achievement"))
     assert exc.value.code == "zip_bomb"
+
+
+# -- padded zip bombs, lying archives and row limits ---------------------------------------------
+
+def test_padded_zip_bomb_refused_by_the_members_ratio(tmp_path, monkeypatch):
+    """The shape of the attack, scaled down: one sheet member compressed far beyond 200:1 next
+    to a stored member of random bytes, so that the archive as a whole stays under 200:1."""
+    path = padded_bomb(tmp_path / "padded.xlsx")
+    with zipfile.ZipFile(path) as zf:
+        infos = zf.infolist()
+        member = zf.getinfo("xl/worksheets/sheet1.xml")
+    whole = sum(i.file_size for i in infos) / sum(i.compress_size for i in infos)
+    assert whole < 200 < member.file_size / member.compress_size  # what the old whole-archive check let through
+
+    def must_not_open(*args, **kwargs):
+        raise AssertionError("the workbook was opened")
+
+    monkeypatch.setattr(openpyxl, "load_workbook", must_not_open)
+    with pytest.raises(FileRefused) as exc:
+        list(XlsxReader().read(path, record_type="achievement"))
+    assert exc.value.code == "zip_bomb"
+    assert "xl/worksheets/sheet1.xml" in exc.value.zh and "压缩比异常" in exc.value.zh and "疑似压缩炸弹" in exc.value.zh
+    assert "'xl/worksheets/sheet1.xml' has an abnormal compression ratio" in exc.value.en and "at most 200:1" in exc.value.en
+    from ingest.safety import check_zip
+
+    monkeypatch.setenv("TT_INGEST_MAX_ZIP_RATIO", "5000")  # the limit is configurable
+    check_zip(path)
+
+
+def test_a_member_larger_than_its_directory_says_is_refused_not_a_crash(tmp_path):
+    """The directory's sizes are what check_zip judges; zipfile never unpacks more than the
+    declared size, so a member that holds more fails its CRC check: a refusal, not a crash."""
+    path = workbook_with(tmp_path / "lying.xlsx", sheet_xml(3000))
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as zf:
+        info = zf.getinfo("xl/worksheets/sheet1.xml")
+    name = info.filename.encode()
+    at = data.index(b"PK\x01\x02")  # the central directory: one entry per member, file name at offset 46
+    while data[at + 46:at + 46 + len(name)] != name:
+        at = data.index(b"PK\x01\x02", at + 4)
+    data[at + 24:at + 28] = (4096).to_bytes(4, "little")  # its declared uncompressed size: 4 KB
+    path.write_bytes(bytes(data))
+    with zipfile.ZipFile(path) as zf:
+        assert zf.getinfo("xl/worksheets/sheet1.xml").file_size == 4096
+    with pytest.raises(FileRefused) as exc:
+        list(XlsxReader().read(path, record_type="achievement"))
+    assert exc.value.code == "bad_zip" and "压缩包内容与目录不符" in exc.value.zh and "Bad CRC-32" in exc.value.en
+
+
+def test_xlsx_over_the_row_limit_refused_before_streaming(tmp_path, monkeypatch):
+    monkeypatch.setenv("TT_INGEST_MAX_ROWS", "999")
+    path = workbook_with(tmp_path / "rows.xlsx", sheet_xml(1001))  # header + 1,000 data rows, declared in <dimension>
+    streamed = []
+    original = openpyxl.worksheet._read_only.ReadOnlyWorksheet._cells_by_row
+
+    def counting(self, *args, **kwargs):
+        for row in original(self, *args, **kwargs):
+            streamed.append(row)
+            yield row
+
+    monkeypatch.setattr(openpyxl.worksheet._read_only.ReadOnlyWorksheet, "_cells_by_row", counting)
+    records = XlsxReader().read(path, record_type="achievement")
+    with pytest.raises(FileRefused) as exc:
+        next(records)  # refused before the first record
+    assert exc.value.code == "too_many_rows"
+    assert exc.value.zh == "数据行超过 999 行的上限（工作表“Sheet”有 1,000 行），请拆分为多个文件后导入"
+    assert exc.value.en == "the file has more than 999 data rows (sheet 'Sheet' has 1,000 rows); split it into several files"
+    assert 0 < len(streamed) <= 200  # only the header scan read rows, never the whole sheet
+    monkeypatch.setenv("TT_INGEST_MAX_ROWS", "1000")
+    assert len(list(XlsxReader().read(path, record_type="achievement"))) == 1000  # at the limit: read
+
+
+def test_xlsx_without_a_dimension_stops_at_the_row_limit(tmp_path, monkeypatch):
+    monkeypatch.setenv("TT_INGEST_MAX_ROWS", "50")
+    path = workbook_with(tmp_path / "nodim.xlsx", sheet_xml(400, dimension=False))
+    read = []
+    with pytest.raises(FileRefused) as exc:
+        for record in XlsxReader().read(path, record_type="achievement"):
+            read.append(record)
+    assert exc.value.code == "too_many_rows" and "50" in exc.value.zh and "50 data rows" in exc.value.en
+    assert len(read) == 50  # stopped at the limit, not at the end of the sheet
+
+
+def test_csv_over_the_row_limit_refused_before_any_record(tmp_path, monkeypatch):
+    monkeypatch.setenv("TT_INGEST_MAX_ROWS", "50")
+    rows = "".join(f"成果{i},吉林大学\n" for i in range(51))
+    path = write(tmp_path, "rows.csv", ("吉林省成果汇总\n成果名称,完成单位\n" + rows).encode())
+    records = CsvReader().read(path, record_type="achievement")
+    with pytest.raises(FileRefused) as exc:
+        next(records)
+    assert exc.value.code == "too_many_rows"
+    assert exc.value.zh == "数据行超过 50 行的上限（51 行），请拆分为多个文件后导入"
+    assert exc.value.en == "the file has more than 50 data rows (51 rows); split it into several files"
+    # 50 data rows under a title line, and cells with line breaks (more lines than rows): read
+    rows = "".join(f'"成果{i}\n第二行",吉林大学\n' for i in range(50))
+    path = write(tmp_path, "ok.csv", ("吉林省成果汇总\n成果名称,完成单位\n" + rows).encode())
+    assert len(list(CsvReader().read(path, record_type="achievement"))) == 50
+
+
+def test_row_limit_default(monkeypatch):
+    from ingest.safety import max_rows
+
+    monkeypatch.delenv("TT_INGEST_MAX_ROWS", raising=False)
+    assert max_rows() == 300_000
 
 
 def test_100mb_single_line_refused(tmp_path):

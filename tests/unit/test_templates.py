@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import codecs
 import io
+from datetime import datetime
 
 import openpyxl
 import pytest
 
 from ingest import columns as cols
 from ingest.readers.tabular import CsvReader, XlsxReader
+from ingest.template_example import example_data
 from ingest.templates import GUIDE_SHEET, example_row, template_columns, template_csv, template_headers, template_xlsx
 from web import vocabularies
 from web.schemas import SCHEMAS
@@ -16,8 +18,8 @@ from web.schemas import SCHEMAS
 TYPES = ["achievement", "patent", "instrument", "institution"]
 
 
-def load(record) -> dict:
-    return SCHEMAS[record.record_type][0]().load(record.data)
+def load_data(record_type: str, data: dict) -> dict:
+    return SCHEMAS[record_type][0]().load(data)
 
 
 @pytest.mark.parametrize("record_type", TYPES)
@@ -25,12 +27,17 @@ def load(record) -> dict:
 def test_csv_template_round_trip(tmp_path, record_type, locale):
     blank = template_csv(record_type, locale)
     assert blank.startswith(codecs.BOM_UTF8) and blank.count(b"\r\n") == 1
+    # whatever the template says the readers read: the example under the headers, in either
+    # language, is valid for the schema and means the same record
+    hmap = cols.map_headers(template_headers(record_type, locale), record_type)
+    data, problems = hmap.convert(example_row(record_type, locale))
+    assert problems == [] and load_data(record_type, data) == load_data(record_type, example_data(record_type))
     path = tmp_path / f"{record_type}.csv"
     path.write_bytes(template_csv(record_type, locale, example=True))
     for given in (record_type, None):  # told, and detected from the headers
-        (record,) = CsvReader().read(path, record_type=given)
-        assert record.record_type == record_type and record.problems == [] and record.location.line == 2
-        load(record)
+        reader = CsvReader()
+        assert list(reader.read(path, record_type=given)) == []  # the example row is never a record
+        assert [n for _, n in reader.notes] == ["第 2 行是未修改的模板示例，未导入 / row 2 is the template's example, unchanged: not imported"]
     (hmap,) = CsvReader().inspect(path)
     assert hmap.unknown == [] and hmap.duplicates == [] and len(hmap.columns) == len(template_columns(record_type))
 
@@ -40,11 +47,12 @@ def test_xlsx_template_round_trip(tmp_path, record_type):
     path = tmp_path / f"{record_type}.xlsx"
     path.write_bytes(template_xlsx(record_type))
     for given in (record_type, None):
-        (record,) = XlsxReader().read(path, record_type=given)
-        assert record.record_type == record_type and record.problems == [] and record.location.line == 3
-        out = load(record)
+        reader = XlsxReader()
+        assert list(reader.read(path, record_type=given)) == [] and reader.notes == []  # no example on the data sheet
     (hmap,) = XlsxReader().inspect(path)
     assert hmap.unknown == [] and hmap.line == 1 and len(hmap.columns) == len(template_columns(record_type))
+    # the example (now on the guide sheet) is valid for the schema, read as the readers read it
+    out = load_data(record_type, example_data(record_type))
     if record_type == "achievement":
         assert out["price"] == {"amount": 500000.0, "mode": "fixed"} and out["trl"] == 6
         assert out["ip"] == [{"type": "invention_patent", "number": "ZL202310123456.7"}, {"type": "software_copyright", "number": "2021SR012345"}]
@@ -61,6 +69,7 @@ def test_xlsx_template_layout(record_type):
     headers = [c.value for c in ws[1]]
     assert headers == template_headers(record_type, "zh")
     assert [c.value for c in ws[2]] == [c.path for c in template_columns(record_type)]
+    assert ws.max_row == 2  # data starts in row 3; the example is not on this sheet
     required = cols.column_set(record_type).required_paths
     for col, cell in zip(template_columns(record_type), ws[1]):
         assert cell.comment is not None and col.path in cell.comment.text and col.en in cell.comment.text
@@ -74,6 +83,11 @@ def test_xlsx_template_layout(record_type):
         if col.vocabulary:
             assert all(t.zh in text for t in vocabularies.get(col.vocabulary))
     assert "必填 / required" in text
+    rows = [[c.value for c in row] for row in guide.iter_rows()]
+    at = next(i for i, r in enumerate(rows) if r[0] and str(r[0]).startswith("示例（仅供参考，不会被导入）"))
+    assert rows[at + 1][:len(headers)] == headers
+    example = [v.date() if isinstance(v, datetime) else v for v in rows[at + 2][:len(headers)]]
+    assert example == example_row(record_type, native=True)
 
 
 def test_template_headers_and_examples():

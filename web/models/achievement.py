@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Boolean, Date, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, Date, Float, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -21,8 +21,21 @@ class AchievementInstitution(db.Model):
     institution: Mapped[Institution] = relationship(lazy="joined")
 
 
+# Records with no identifier (no registration number, no source id) are the same record when
+# title + lead holder agree, so two imports at once must not both create one: this partial
+# unique index refuses the second insert (the import runs its batch again and finds the first).
+# Records with an identifier may share a title (two registrations) and are kept apart by the
+# identifiers' own UNIQUE constraints.
+UNIDENTIFIED = "registration_no IS NULL AND external_id IS NULL"
+UNIDENTIFIED_KEY_INDEX = "uq_achievements_unidentified_natural_key"
+
+
 class Achievement(RecordMixin, db.Model):
     __tablename__ = "achievements"
+    __table_args__ = (
+        Index(UNIDENTIFIED_KEY_INDEX, "natural_key", unique=True,
+              sqlite_where=text(UNIDENTIFIED), postgresql_where=text(UNIDENTIFIED)),
+    )
     PREFIX = "ach"
     RECORD_TYPE = "achievement"
     INDEX = "achievements"
