@@ -35,6 +35,11 @@ JSON_SUFFIXES = (".json", ".jsonl", ".ndjson")
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
 
 
+# Python's parser recurses once per level of nesting: a value nested some thousand levels deep
+# raises RecursionError, not a syntax error. No record nests more than a few levels.
+TOO_DEEP = "嵌套层数过多 / nested too deeply"
+
+
 def _invalid(lineno: int, colno: int, msg: str) -> FileRefused:
     return FileRefused("invalid_json", f"JSON格式错误：第 {lineno} 行第 {colno} 列：{msg}", f"invalid JSON at line {lineno}, column {colno}: {msg}")
 
@@ -93,7 +98,7 @@ class JsonReader:
                 return False
             try:
                 json.loads(first)
-            except ValueError:
+            except (ValueError, RecursionError):
                 return False
             for line in fh:
                 if line.strip():
@@ -110,6 +115,8 @@ class JsonReader:
                         json.loads(line.rstrip("\r\n"))
                     except json.JSONDecodeError as exc:  # one line per object: the column is the position
                         raise _invalid(n, exc.pos + 1, exc.msg) from exc
+                    except RecursionError:
+                        raise _invalid(n, 1, TOO_DEEP) from None
                     objects += 1
         RowBudget().check(objects, f"{objects:,} 条记录 / {objects:,} records")
         with open(path, encoding=encoding) as fh:
@@ -135,6 +142,8 @@ class JsonReader:
             obj, end = decoder.raw_decode(text, pos)
         except json.JSONDecodeError as exc:
             raise _invalid(exc.lineno, exc.colno, exc.msg) from exc
+        except RecursionError:
+            raise _invalid(*_position(text, pos), TOO_DEEP) from None
         rest = len(text) - len(text[end:].lstrip())
         if rest < len(text):
             line, col = _position(text, rest)
@@ -167,6 +176,8 @@ class JsonReader:
                     obj, end = decoder.raw_decode(text, i)
                 except json.JSONDecodeError as exc:
                     raise _invalid(exc.lineno, exc.colno, exc.msg) from exc
+                except RecursionError:
+                    raise fail(i, TOO_DEEP) from None
                 items.append((i, obj))
                 i = skip(end)
                 if i < n and text[i] == ",":

@@ -129,3 +129,17 @@ def test_more_records_than_the_row_limit_refused_before_any_record(tmp_path, mon
     assert exc.value.en == "the file has more than 20 data rows (21 records); split it into several files"
     monkeypatch.setenv("TT_INGEST_MAX_ROWS", "21")
     assert len(list(JsonReader().read(path, record_type="achievement"))) == 21
+
+
+@pytest.mark.parametrize("name, text, line", [
+    ("deep.jsonl", json.dumps(ACH, ensure_ascii=False) + "\n" + '{"title": ' + "[" * 100_000 + "]" * 100_000 + "}\n", 2),
+    ("deep.json", "[\n" + json.dumps(ACH, ensure_ascii=False) + ",\n" + "[" * 100_000 + "]" * 100_000 + "\n]", 3),
+    ("deep-object.json", '{"title": ' + "[" * 100_000 + "]" * 100_000 + "}", 1),
+])
+def test_nesting_beyond_the_parser_is_invalid_json_not_a_crash(tmp_path, name, text, line):
+    """A value nested 100,000 levels deep made the parser raise RecursionError, which stopped
+    the job with a traceback; it is a refused file with its line, like any invalid JSON."""
+    with pytest.raises(FileRefused) as refused:
+        list(JsonReader().read(write(tmp_path, name, text), record_type="achievement"))
+    assert refused.value.code == "invalid_json"
+    assert f"第 {line} 行" in refused.value.zh and "nested too deeply" in refused.value.en
