@@ -150,6 +150,7 @@ EN = {
     "联系人": "Contact",
     "自动识别": "Detect",
     "英文名称": "English name",
+    "菜单": "Menu",
     "被拒绝的记录": "Rejected records",
     "规格型号": "Model",
     "计划名称和编号": "Programme and grant",
