@@ -64,6 +64,12 @@ def search_url(**changes: Any) -> str:
     return url_for("search.search") + ("?" + urlencode(args) if args else "")
 
 
+def search_state() -> list[tuple[str, str]]:
+    """The current search as (name, value) pairs, for a form that sends it again (the chips):
+    no page or cursor (a changed search starts at page 1), no language (a cookie keeps it)."""
+    return [(k, v) for k, v in _args() if k not in (*STATE_KEYS_DROPPED_ON_CHANGE, "lang", "remove")]
+
+
 def toggle_url(key: str, value: Any) -> str:
     value = "true" if value is True else "false" if value is False else str(value)
     current = [v for k, v in _args() if k == key]
@@ -96,7 +102,7 @@ def safe_snippet(html: str) -> Markup:
 
 def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals.update(
-        label=label, facet_label=facet_label, facet_name=facet_name, search_url=search_url, toggle_url=toggle_url,
+        label=label, facet_label=facet_label, facet_name=facet_name, search_url=search_url, toggle_url=toggle_url, search_state=search_state,
         switch_language_url=switch_language_url, record_url=record_url, lang=lang,
     )
     app.jinja_env.filters.update(money=money, snippet=safe_snippet, number=number, day=day)

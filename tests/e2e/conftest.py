@@ -9,9 +9,18 @@ Chinese text needs a CJK font (Debian: fonts-noto-cjk), or every character is dr
 same empty box; ``test_chinese_text_has_a_font`` checks that the same way.
 
 Screenshots of the main pages go to ``test-artifacts/screenshots/`` at the repository root
-(git-ignored); a failing test leaves one named ``FAILED-<test>.png`` there too."""
+(git-ignored); a failing test leaves one named ``FAILED-<test>.png`` there too.
+
+Pages open at a desktop size (``page``) or on a phone (``open_page("phone")``: 390×844, or
+"phone-small": 360×740, both touch screens with a mobile viewport). Besides the demo data the
+store holds a few records made to stress a narrow screen (``SAMPLES``: long titles, a long URL, a
+long IPC list, an English-only title) and an import job with rejected records.
+
+``tests.e2e.a11y.assert_accessible(page)`` runs axe-core (``node_modules/``, installed by ``npm ci``
+from package-lock.json) on the page and fails with every WCAG 2.1 A/AA violation."""
 from __future__ import annotations
 
+import io
 import os
 import re
 import shutil
@@ -29,6 +38,43 @@ CHROMIUM_ARGS = [
     "--disable-gpu", "--disable-quic", "--no-first-run",
 ]
 DEMO = ["demo", "load", "--achievements", "300", "--patents", "200", "--instruments", "100"]
+SIZES = {
+    "desktop": {"viewport": {"width": 1280, "height": 900}},
+    "phone": {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True},
+    "phone-small": {"viewport": {"width": 360, "height": 740}, "is_mobile": True, "has_touch": True},
+}
+LONG_URL = "https://www.jilin-provincial-technology-transfer-demonstration-centre.example.com.cn/achievements/2026/very-long-path-segment-without-any-break/index.html?source=test&campaign=narrow-screens"
+LONG_IPC = "；".join(f"C08K{n}/{n * 7 % 100:02d}" for n in range(3, 23))
+# Records made for the narrow-screen and language tests: (record type, file name, columns)
+SAMPLE_IMPORTS = [
+    ("institution", "长名称单位.csv", {
+        "名称": "吉林省先进功能材料与智能制造技术协同创新研究院有限责任公司",
+        "英文名称": "Jilin Provincial Collaborative Innovation Institute for Advanced Functional Materials and Intelligent Manufacturing Technology Co., Ltd.",
+        "网址": LONG_URL,
+        "简介": "研究院的数据接口地址为" + LONG_URL + "，联系邮箱 technology-transfer-office.collaborative-innovation@jilin-advanced-materials.example.com.cn。",
+    }),
+    ("patent", "long-ipc.csv", {
+        "申请号": "202610999001.5", "公开号": "CN119999001A", "授权公告号": "",
+        "专利名称": "一种基于多尺度拓扑优化与原位表征的超高强度碳纤维增强热塑性复合材料构件的连续化制备方法及其在新能源汽车轻量化车身中的应用",
+        "英文名称": "Continuous preparation of ultra-high-strength carbon-fibre-reinforced thermoplastic composite parts by multiscale topology optimisation",
+        "主分类号": "C08K3/21", "分类号": LONG_IPC,
+        "主权项": "1. 一种复合材料，其特征在于包含2,2'-双(4-羟基苯基)六氟丙烷-co-4,4'-二氨基二苯醚-block-聚(对苯二甲酰对苯二胺)共聚物PolyHexafluoroisopropylideneDiphenylEtherTerephthalamideCopolymerWithoutAnyBreakingSpace。",
+    }),
+    ("patent", "uspto.csv", {
+        "申请号": "US17999002", "公开号": "US20269999002A1", "授权公告号": "", "申请日": "2024-01-05", "公开日": "2025-07-10",
+        "授权公告日": "", "国省代码": "", "开放许可声明日": "", "许可使用费支付方式": "", "提成比例": "", "支付标准": "", "许可期限": "",
+        "专利名称": "Solid-state lithium battery with a gradient ceramic electrolyte", "英文名称": "",
+        "摘要": "A solid-state lithium battery whose ceramic electrolyte has a composition gradient across its thickness.",
+    }),
+    ("instrument", "instrument.csv", {
+        "仪器名称": "超高分辨率场发射透射电子显微镜（球差校正、冷场发射、原位加热与力学样品杆）",
+        "仪器编号": "JLU-TEM-2026-0000000000000000000000000000000001",
+        "电子邮箱": "high-resolution-transmission-electron-microscopy-centre@analysis.jlu.example.edu.cn",
+    }),
+]
+# (nothing here mentions 电池, the word the other browser tests search for)
+REJECTS_CSV = ("成果名称,完成单位,技术就绪度,关键词\n寒地水稻钵育摆栽新工艺,吉林农业大学,6,水稻\n坏的记录,吉林大学,十二,水稻\n"
+               "另一条坏记录，名称很长很长很长很长很长很长很长很长很长很长很长很长,吉林大学,20,水稻\n")
 
 
 def unavailable(missing: str, install: str) -> None:
@@ -45,14 +91,64 @@ def chromium_path() -> str | None:
     return shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory):
-    """Base URL of the app, served by werkzeug in a background thread."""
-    from werkzeug.serving import WSGIRequestHandler, make_server
+def csv_of(record_type: str, values: dict[str, str]) -> bytes:
+    """The import template's example row with some columns replaced (headers without the "*")."""
+    import csv
 
-    from web import create_app
+    from ingest.templates import example_row, template_headers
+
+    headers = [h.rstrip("*") for h in template_headers(record_type)]
+    row = dict(zip(headers, example_row(record_type)))
+    unknown = set(values) - set(headers)
+    assert not unknown, f"not columns of the {record_type} template: {unknown}"
+    row.update(values)
+    out = io.StringIO()
+    csv.writer(out).writerows([headers, [row[h] for h in headers]])
+    return out.getvalue().encode("utf-8")
+
+
+def import_file(app, data: bytes, filename: str, record_type: str | None):
+    """What the upload form and the worker do: a job for the file, run to its end."""
+    from ingest.pipeline import ImportPipeline
+    from web.services.imports import ImportService
+
+    with app.app_context():
+        job = ImportService.from_app().create_file_job(None, io.BytesIO(data), filename, record_type=record_type)
+        job = ImportPipeline().run(job.id)
+        assert job.status == "done", (filename, job.status, job.message)
+        return job.id, job.rejected
+
+
+def sample_pages(app) -> dict[str, str]:
+    """Paths of the stress records and the import job with rejections (see SAMPLE_IMPORTS)."""
+    from sqlalchemy import select
+
     from web.extensions import db
-    from web.proxies import current_search
+    from web.models import Institution, Instrument, Patent
+
+    pages = {}
+    for record_type, filename, values in SAMPLE_IMPORTS:
+        import_file(app, csv_of(record_type, values), filename, record_type)
+    job_id, rejected = import_file(app, REJECTS_CSV.encode("utf-8"), "rejected-records-with-a-rather-long-file-name-2026.csv", "achievement")
+    assert rejected == 2
+    with app.app_context():
+        def path_of(model, column, value):  # by the start of the title: the import normalises punctuation
+            rec = db.session.scalars(select(model).where(column.startswith(value[:12]))).one()
+            return f"/records/{rec.public_id}"
+
+        pages["institution-long"] = path_of(Institution, Institution.name, SAMPLE_IMPORTS[0][2]["名称"])
+        pages["patent-long"] = path_of(Patent, Patent.title, SAMPLE_IMPORTS[1][2]["专利名称"])
+        pages["patent-english"] = path_of(Patent, Patent.title, SAMPLE_IMPORTS[2][2]["专利名称"])
+        pages["instrument-long"] = path_of(Instrument, Instrument.name, SAMPLE_IMPORTS[3][2]["仪器名称"])
+        db.session.remove()
+    pages["import-job"] = f"/imports/{job_id}"
+    return pages
+
+
+@pytest.fixture(scope="session")
+def live_app(tmp_path_factory):
+    """The app behind the live server: demo data, the stress records, an import job."""
+    from web import create_app
 
     folder = tmp_path_factory.mktemp("e2e-store")
     app = create_app({
@@ -63,6 +159,26 @@ def live_server(tmp_path_factory):
     })
     result = app.test_cli_runner().invoke(args=DEMO)
     assert result.exit_code == 0, result.output
+    app.config["E2E_SAMPLES"] = sample_pages(app)
+    return app
+
+
+@pytest.fixture(scope="session")
+def samples(live_app) -> dict[str, str]:
+    """{"institution-long": "/records/org-…", "patent-long": …, "patent-english": …,
+    "instrument-long": …, "import-job": "/imports/…"}"""
+    return live_app.config["E2E_SAMPLES"]
+
+
+@pytest.fixture(scope="session")
+def live_server(live_app):
+    """Base URL of the app, served by werkzeug in a background thread."""
+    from werkzeug.serving import WSGIRequestHandler, make_server
+
+    from web.extensions import db
+    from web.proxies import current_search
+
+    app = live_app
 
     class QuietHandler(WSGIRequestHandler):
         def log_request(self, *args, **kwargs) -> None:  # one line per request would drown the output
@@ -107,45 +223,54 @@ def browser():
 
 
 @pytest.fixture
-def context(browser, live_server):
-    """A new browser profile per test (no cookies), a reader whose browser prefers Chinese."""
-    ctx = browser.new_context(
-        base_url=live_server, locale="zh-CN", viewport={"width": 1280, "height": 900}, accept_downloads=True,
-    )
-    ctx.set_default_timeout(10_000)
-    yield ctx
-    ctx.close()
+def open_page(browser, live_server, request):
+    """open_page("phone", java_script_enabled=False) → a page in a new browser profile (no
+    cookies) of that size (SIZES), for a reader whose browser prefers Chinese."""
+    opened: list[tuple] = []
+
+    def open_(size: str = "desktop", **options):
+        ctx = browser.new_context(base_url=live_server, locale="zh-CN", accept_downloads=True, **SIZES[size], **options)
+        ctx.set_default_timeout(10_000)
+        page = ctx.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        opened.append((ctx, page, errors))
+        return page
+
+    yield open_
+    report = getattr(request.node, "rep_call", None)
+    for n, (ctx, page, errors) in enumerate(opened):
+        if report is not None and report.failed:
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            name = re.sub(r"[^\w.-]+", "_", request.node.name) + (f"-{n}" if n else "")
+            try:
+                page.screenshot(path=str(SCREENSHOTS / f"FAILED-{name}.png"), full_page=True)
+            except Exception:  # the page may be gone; the failure itself is what matters
+                pass
+        ctx.close()
+    for ctx, page, errors in opened:
+        assert not errors, f"JavaScript errors on the page: {errors}"
 
 
 @pytest.fixture
-def page(context, request):
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    yield page
-    report = getattr(request.node, "rep_call", None)
-    if report is not None and report.failed:
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        name = re.sub(r"[^\w.-]+", "_", request.node.name)
-        try:
-            page.screenshot(path=str(SCREENSHOTS / f"FAILED-{name}.png"), full_page=True)
-        except Exception:  # the page may be gone; the failure itself is what matters
-            pass
-    assert not errors, f"JavaScript errors on the page: {errors}"
+def page(open_page):
+    """A desktop window (1280×900)."""
+    return open_page("desktop")
 
 
 @pytest.fixture(scope="session")
 def shoot():
-    """shoot(page, "search-results-zh"): a full-page PNG in test-artifacts/screenshots/."""
+    """shoot(page, "search-results-zh"): a full-page PNG in test-artifacts/screenshots/
+    (``full_page=False``: only what the first screen shows)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     for stale in SCREENSHOTS.glob("FAILED-*.png"):  # left by an earlier run
         stale.unlink()
 
-    def take(page, name: str) -> Path:
+    def take(page, name: str, full_page: bool = True) -> Path:
         page.wait_for_load_state("networkidle")
         page.evaluate("document.fonts.ready")
         path = SCREENSHOTS / f"{name}.png"
-        page.screenshot(path=str(path), full_page=True)
+        page.screenshot(path=str(path), full_page=full_page)
         return path
 
     return take

@@ -12,10 +12,13 @@ from urllib.parse import parse_qs, urlsplit
 import openpyxl
 import pytest
 
+from tests.e2e.a11y import assert_accessible
 from tests.e2e.conftest import unavailable
 
 COUNT_ZH = re.compile(r"共 ([\d,]+) 条结果")
 COUNT_EN = re.compile(r"([\d,]+) results?")
+# the search box is an ARIA combobox (its type-ahead list), named "检索词" ("Search words")
+SEARCH_WORDS = re.compile(r"^(检索词|Search words)$")
 
 
 def query_of(page) -> dict[str, list[str]]:
@@ -60,7 +63,7 @@ def assert_values_beside_labels(page) -> None:
 def search_for(page, text: str) -> None:
     """Type into the search box on the home page and press the search button."""
     page.goto("/")
-    box = page.get_by_role("searchbox")
+    box = page.get_by_role("combobox", name=SEARCH_WORDS)
     box.fill(text)
     with page.expect_navigation():
         page.locator("form.search-box button[type=submit]").click()
@@ -99,13 +102,14 @@ def test_search_in_chinese(page, shoot):
     first = hits.first.locator("a.title, .snippet").evaluate_all("els => els.map(e => e.innerHTML).join(' ')")
     assert "<mark>电池</mark>" in first
     # the search box keeps the query
-    assert page.get_by_role("searchbox").input_value() == "电池"
+    assert page.get_by_role("combobox", name=SEARCH_WORDS).input_value() == "电池"
+    assert_accessible(page)
     shoot(page, "search-results-zh")
 
 
 def test_typeahead_suggests_as_you_type(page):
     page.goto("/")
-    box = page.get_by_role("searchbox")
+    box = page.get_by_role("combobox", name=SEARCH_WORDS)
     box.press_sequentially("吉林", delay=50)
     options = page.locator("#suggestions li[role=option]")
     options.first.wait_for(state="visible")
@@ -116,15 +120,16 @@ def test_typeahead_suggests_as_you_type(page):
     # the arrow key picks one and Enter searches for it
     box.press("ArrowDown")
     assert options.first.get_attribute("aria-selected") == "true"
+    assert_accessible(page, "suggestions open", within=".search-box")
     with page.expect_navigation():
         box.press("Enter")
     assert query_of(page)["q"] == [texts[0]]
     assert result_count(page) >= 1
     # Escape closes the list
-    page.get_by_role("searchbox").fill("")
-    page.get_by_role("searchbox").press_sequentially("吉林", delay=50)
+    page.get_by_role("combobox", name=SEARCH_WORDS).fill("")
+    page.get_by_role("combobox", name=SEARCH_WORDS).press_sequentially("吉林", delay=50)
     page.locator("#suggestions li").first.wait_for(state="visible")
-    page.get_by_role("searchbox").press("Escape")
+    page.get_by_role("combobox", name=SEARCH_WORDS).press("Escape")
     assert page.locator("#suggestions").is_hidden()
 
 
@@ -141,13 +146,14 @@ def test_apply_and_remove_a_facet(page, shoot):
         first.locator("a").click()
     assert "city" in query_of(page) and query_of(page)["q"] == ["电池"]
     assert result_count(page) == count
-    chip = page.locator(".chips a.chip:not(.clear)")
+    chip = page.locator(".chips .chip:not(.clear)")
     assert chip.count() == 1
     assert chip.inner_text().startswith(f"所在地市: {name}")
     selected = page.locator("section.facet[data-facet=city] li.selected a")
     assert selected.inner_text() == name
     # every result shown is in that city
     assert all(name in meta for meta in page.locator(".hits .hit .meta").all_inner_texts())
+    assert_accessible(page)
     shoot(page, "search-facet-city-zh")
     with page.expect_navigation():
         chip.click()
@@ -170,6 +176,7 @@ def test_paging_and_back(page):
     second_page = hit_links(page)
     assert second_page and not set(second_page) & set(first_page)
     assert pager.locator("[aria-current=page]").inner_text() == "2"
+    assert_accessible(page)
     assert result_count(page) == total
     with page.expect_navigation():
         pager.get_by_role("link", name="上一页").click()
@@ -200,6 +207,7 @@ def test_record_page_and_cross_links(page, shoot):
     if similar.count():
         assert similar.locator("h2").inner_text() == "相似记录"
         assert similar.locator("li a").count() >= 1
+    assert_accessible(page)
     shoot(page, "record-achievement-zh")
     record_url = page.url
     # the institution that holds it, and back
@@ -212,6 +220,7 @@ def test_record_page_and_cross_links(page, shoot):
     assert_values_beside_labels(page)
     related = page.locator("section.related h2")
     assert related.count() >= 1
+    assert_accessible(page)
     shoot(page, "record-institution-zh")
     page.go_back()
     page.wait_for_url(record_url)
@@ -239,6 +248,7 @@ def test_switch_language(page, shoot):
     assert result_count(page, COUNT_EN) == total
     assert page.locator("section.facet[data-facet=city] h3").inner_text() == "City"
     assert page.get_by_role("link", name="中文").is_visible()
+    assert_accessible(page)
     shoot(page, "search-results-en")
     # the choice is remembered on the next page (no lang= in its URL)
     link = page.locator(".hits .hit a.title").first
@@ -248,6 +258,7 @@ def test_switch_language(page, shoot):
     assert page.locator("html").get_attribute("lang") == "en"
     assert "Similar records" in page.locator(".record-side").inner_text() or page.locator("section.similar").count() == 0
     assert page.locator("p.holders").inner_text().startswith("Institutions")
+    assert_accessible(page)
     shoot(page, "record-achievement-en")
     holder = page.locator("p.holders a").first
     with page.expect_navigation():
@@ -314,6 +325,7 @@ def test_no_results_offers_a_spelling(page, shoot):
     suggestion = help_box.locator("a[data-spelling]")
     assert suggestion.count() >= 1
     assert "您是不是要找" in help_box.locator("li").first.inner_text()
+    assert_accessible(page)
     shoot(page, "no-results-zh")
     corrected = suggestion.first.inner_text()
     assert corrected == "锂电池"
@@ -336,4 +348,5 @@ def test_imports_page_shows_the_upload_form(page, shoot, lang):
     assert form.locator("input[name=_csrf]").get_attribute("value")
     assert form.locator("button[type=submit]").inner_text() == ("上传并导入" if lang == "zh" else "Upload and import")
     assert page.locator("table.jobs").is_visible()
+    assert_accessible(page)
     shoot(page, f"imports-{lang}")

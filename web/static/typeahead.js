@@ -1,12 +1,18 @@
 // Type-ahead for the search box: suggestions (titles, keywords, institutions) from
-// /api/v1/suggest as the user types; arrow keys move, Enter picks, Escape closes.
+// /api/v1/suggest as the user types; arrow keys move, Enter picks, Escape closes. The input is an
+// ARIA 1.2 combobox: aria-expanded says whether the list shows, aria-activedescendant names the
+// option the arrow keys are on (focus stays in the input).
 (function () {
   var input = document.querySelector("input[data-suggest]");
   if (!input || !window.fetch) return;
   var list = document.getElementById(input.getAttribute("aria-controls"));
   var timer = null, items = [], active = -1, last = "";
 
-  function close() { list.hidden = true; active = -1; input.setAttribute("aria-expanded", "false"); }
+  function close() {
+    list.hidden = true; active = -1;
+    input.setAttribute("aria-expanded", "false");
+    input.removeAttribute("aria-activedescendant");
+  }
   function render() {
     list.innerHTML = "";
     items.forEach(function (item, i) {
@@ -15,13 +21,15 @@
       li.id = "suggestion-" + i;
       li.textContent = item.text;
       li.dataset.type = item.record_type;
-      if (i === active) { li.className = "active"; li.setAttribute("aria-selected", "true"); }
+      li.setAttribute("aria-selected", i === active ? "true" : "false");
+      if (i === active) li.className = "active";
       li.addEventListener("mousedown", function (e) { e.preventDefault(); pick(i); });
       list.appendChild(li);
     });
     list.hidden = items.length === 0;
     input.setAttribute("aria-expanded", items.length ? "true" : "false");
-    if (active >= 0) input.setAttribute("aria-activedescendant", "suggestion-" + active);
+    if (active >= 0 && items.length) input.setAttribute("aria-activedescendant", "suggestion-" + active);
+    else input.removeAttribute("aria-activedescendant");
   }
   function pick(i) {
     input.value = items[i].text;

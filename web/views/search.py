@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from flask import Blueprint, g, render_template, request
+from flask import Blueprint, g, redirect, render_template, request, url_for
 from flask_babel import gettext
 from marshmallow import ValidationError
 from werkzeug.datastructures import MultiDict
@@ -47,9 +47,23 @@ def page_window(page: int, pages: int, width: int = 2) -> list[int | None]:
     return out
 
 
+def without_removed(args: MultiDict) -> str:
+    """The search URL after a chip's button asked to ``remove`` one condition ("city=changchun",
+    or "match" for any-word matching), back at page 1. Always a URL of this site's search page."""
+    pairs = [(k, v) for k, v in args.items(multi=True) if k not in ("remove", "page", "cursor")]
+    for item in args.getlist("remove"):
+        key, sep, value = item.partition("=")
+        target = next((i for i, (k, v) in enumerate(pairs) if k == key and (not sep or v == value)), None)
+        if target is not None:
+            del pairs[target]
+    return url_for("search.search") + (f"?{urlencode(pairs)}" if pairs else "")
+
+
 @bp.get("/")
 @bp.get("/search")
 def search():
+    if "remove" in request.args:  # a chip's button: the search without that condition, at its own URL
+        return redirect(without_removed(request.args), 303)
     identity = current_identity()
     params, capped = params_from_args(request.args)
     service = current_services.search

@@ -1,0 +1,72 @@
+"""Every type of page the site has, as a path to open (``url_of``), and what the phone and
+accessibility tests measure on them."""
+from __future__ import annotations
+
+# kind → path; "sample:<name>" is one of the records made for these tests (conftest.SAMPLE_IMPORTS)
+PAGES = {
+    "search-home": "/",
+    "search-words": "/search?q=电池",
+    "search-chips": "/search?q=电池&city=changchun&field=energy_storage",
+    "search-patents": "/search?type=patent&open_licence=true",
+    "search-instruments": "/search?type=instrument&shared=true",
+    "no-results": "/search?q=锂电吃",
+    "achievement": "/records/ach-1",
+    "patent": "/records/pat-1",
+    "instrument": "/records/ins-1",
+    "institution": "/records/org-1",
+    "institution-long": "sample:institution-long",
+    "patent-long": "sample:patent-long",
+    "patent-english": "sample:patent-english",
+    "instrument-long": "sample:instrument-long",
+    "imports": "/imports/",
+    "import-job": "sample:import-job",
+    "not-found": "/no-such-page",
+}
+SEARCH_KINDS = [k for k in PAGES if k.startswith("search-")]
+RECORD_KINDS = ["achievement", "patent", "instrument", "institution", "institution-long", "patent-long", "patent-english", "instrument-long"]
+
+
+def url_of(kind: str, samples: dict[str, str], lang: str | None = None) -> str:
+    path = PAGES[kind]
+    if path.startswith("sample:"):
+        path = samples[path.removeprefix("sample:")]
+    if lang:
+        path += ("&" if "?" in path else "?") + f"lang={lang}"
+    return path
+
+
+OVERFLOW = """() => {
+  const width = window.innerWidth, limit = document.documentElement.clientWidth;
+  // the elements that stick out on the right (skipping those inside a box that scrolls itself)
+  const out = [];
+  for (const el of document.body.querySelectorAll("*")) {
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 || r.right <= limit + 0.5) continue;
+    if (el.closest(".table-scroll") && el !== el.closest(".table-scroll")) continue;
+    if (el.closest(".visually-hidden, .skip-link")) continue;
+    out.push(el.tagName.toLowerCase() + (el.id ? "#" + el.id : "") + (el.className && typeof el.className === "string" ? "." + el.className.trim().split(/\\s+/).join(".") : "") + " right=" + Math.round(r.right));
+    if (out.length >= 8) break;
+  }
+  return {scrollWidth: document.documentElement.scrollWidth, innerWidth: width, clientWidth: limit, offenders: out};
+}"""
+
+
+def assert_no_horizontal_scroll(page) -> None:
+    """Nothing wider than the screen. On a phone the browser zooms out to fit content that is too
+    wide (window.innerWidth grows with it), so the page must also keep the device's width."""
+    width = page.viewport_size["width"]
+    m = page.evaluate(OVERFLOW)
+    assert m["scrollWidth"] <= m["innerWidth"] and m["innerWidth"] <= width and m["scrollWidth"] <= width, (
+        f"{page.url} scrolls sideways at {width} px: {m}")
+
+
+def box_in_first_screen(page, locator) -> dict:
+    """The element's box, asserted to lie within the first screen (no scrolling)."""
+    assert page.evaluate("window.scrollY") == 0
+    box = locator.bounding_box()
+    size = page.viewport_size
+    assert box is not None, f"{locator} is not shown"
+    assert box["x"] >= 0 and box["x"] + box["width"] <= size["width"] + 0.5, (box, size)
+    assert box["y"] >= 0 and box["y"] + box["height"] <= size["height"] + 0.5, (
+        f"{locator} is not within the first screen of {size['width']}×{size['height']}: {box}")
+    return box
