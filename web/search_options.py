@@ -19,6 +19,7 @@ class FacetDef:
     ranges: tuple[RangeBucket, ...] = ()
     zh: str = ""
     en: str = ""
+    boolean: bool = False  # a yes/no field: "true"/"false" in a URL are shown as 是/否
 
     @property
     def kind(self) -> str:
@@ -81,7 +82,7 @@ FACETS: dict[str, tuple[FacetDef, ...]] = {
     "patent": (
         F("kind", "kind", "patent_kind", zh="专利类型", en="Patent type"),
         F("legal_status", "legal_status", "legal_status", zh="法律状态", en="Legal status"),
-        F("open_licence", "open_licence", None, size=2, zh="开放许可", en="Open licence"),
+        F("open_licence", "open_licence", None, size=2, zh="开放许可", en="Open licence", boolean=True),
         F("ipc_section", "ipc_sections", None, size=8, order="key_asc", zh="IPC部", en="IPC section"),
         F("ipc_class", "ipc_classes", None, size=15, zh="IPC大类", en="IPC class"),
         F("holder", "holders", None, size=10, zh="申请人", en="Applicant"),
@@ -90,7 +91,7 @@ FACETS: dict[str, tuple[FacetDef, ...]] = {
     ),
     "instrument": (
         F("instrument_class", "instrument_class", "instrument_class", size=15, zh="仪器分类", en="Class"),
-        F("shared", "shared", None, size=2, zh="是否共享", en="Shared"),
+        F("shared", "shared", None, size=2, zh="是否共享", en="Shared", boolean=True),
         F("value", "value", None, ranges=VALUE_RANGES, zh="原值", en="Value"),
         F("holder", "holders", None, size=10, zh="所在单位", en="Institution"),
         COMMON[0],

@@ -23,6 +23,8 @@ def label(vocabulary: str, code: Any) -> str:
 
 
 def facet_label(definition: FacetDef, key: Any) -> str:
+    if definition.boolean and isinstance(key, str) and key.lower() in ("true", "false"):
+        key = key.lower() == "true"  # a selection read from the URL
     if isinstance(key, bool):
         return gettext("是") if key else gettext("否")
     if definition.ranges:

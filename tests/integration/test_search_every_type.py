@@ -74,3 +74,14 @@ def test_every_sort_a_type_offers_works_on_it(client, record_type):
             assert response.status_code == 200, (sort.key, q, response.get_json())
             assert response.get_json()["sort"] == sort.key
             assert client.get("/search", query_string={"type": record_type, "sort": sort.key, "q": q}).status_code == 200
+
+
+@pytest.mark.parametrize("url, chip", [
+    ("/search?type=patent&open_licence=true", "开放许可: 是"),
+    ("/search?type=instrument&shared=false", "是否共享: 否"),
+    ("/search?type=instrument&shared=true&lang=en", "Shared: Yes"),
+])
+def test_a_yes_no_filter_reads_yes_or_no(client, url, chip):
+    """The chip of a yes/no filter chosen from the URL said "true"."""
+    html = client.get(url).get_data(as_text=True)
+    assert chip in html and ": true" not in html and ": false" not in html
