@@ -18,6 +18,19 @@ import pytest
 from tests.conftest import IN_CI
 
 ROOT = Path(__file__).resolve().parents[2]
+ENGINES = ["sqlite", pytest.param("elasticsearch", marks=pytest.mark.es)]
+
+
+@pytest.fixture(params=ENGINES)
+def engine(request):
+    """The search engine a worker test runs on (each test runs on both)."""
+    return request.param
+
+
+@pytest.fixture
+def es_for(engine, request):
+    """The Elasticsearch URL when the engine is Elasticsearch, else None."""
+    return request.getfixturevalue("es_url") if engine == "elasticsearch" else None
 
 
 def free_port() -> int:

@@ -13,21 +13,11 @@ from web import normalize
 from web.demo import generator
 
 from .conftest import stack, wait_for_job
-from .test_ingest_worker import ENGINES, submit
+from .test_ingest_worker import submit
 
 PER_FILE = 800  # records per file; half of each file is shared with the other
 SHARED = PER_FILE // 2
 BATCH = 100  # small batches: many transactions of each job overlap with the other's
-
-
-@pytest.fixture(params=ENGINES)
-def engine(request):
-    return request.param
-
-
-@pytest.fixture
-def es_for(engine, request):
-    return request.getfixturevalue("es_url") if engine == "elasticsearch" else None
 
 
 def overlapping_files(folder: Path) -> tuple[Path, Path, list[dict]]:

@@ -18,21 +18,10 @@ from web.demo import generator
 
 from .conftest import stack, wait_for_job
 
-ENGINES = ["sqlite", pytest.param("elasticsearch", marks=pytest.mark.es)]
 # real rows our schemas refuse, each for a stated reason:
 EXPECTED_REJECTED = {
     "instruments-tsv": 6,  # status "PrepHPLC" is no operating status we know
 }
-
-
-@pytest.fixture(params=ENGINES)
-def engine(request):
-    return request.param
-
-
-@pytest.fixture
-def es_for(engine, request):
-    return request.getfixturevalue("es_url") if engine == "elasticsearch" else None
 
 
 def search_ids(app, index: str, text: str | None = None, size: int = 100, filters=()) -> list[str]:

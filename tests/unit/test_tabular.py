@@ -281,7 +281,16 @@ def test_xlsx_that_is_not_a_workbook_refused(tmp_path):
     assert exc.value.code == "bad_zip"
 
 
-def test_zip_bomb_xlsx_refused_without_expanding(tmp_path, monkeypatch):
+@pytest.fixture
+def never_opened(monkeypatch):
+    """The workbook must be refused from the archive's directory, before openpyxl opens it."""
+    def must_not_open(*args, **kwargs):
+        raise AssertionError("the workbook was opened")
+
+    monkeypatch.setattr(openpyxl, "load_workbook", must_not_open)
+
+
+def test_zip_bomb_xlsx_refused_without_expanding(tmp_path, never_opened):
     path = tmp_path / "bomb.xlsx"
     chunk = b"0" * (1024 * 1024)
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as zf:
@@ -291,10 +300,6 @@ def test_zip_bomb_xlsx_refused_without_expanding(tmp_path, monkeypatch):
                 member.write(chunk)
     assert path.stat().st_size < 5 * 1024 * 1024
 
-    def must_not_open(*args, **kwargs):
-        raise AssertionError("the workbook was opened")
-
-    monkeypatch.setattr(openpyxl, "load_workbook", must_not_open)
     with pytest.raises(FileRefused) as exc:
         list(XlsxReader().read(path, record_type="achievement"))
     assert exc.value.code == "zip_bomb"
@@ -302,7 +307,7 @@ def test_zip_bomb_xlsx_refused_without_expanding(tmp_path, monkeypatch):
 
 # -- padded zip bombs, lying archives and row limits ---------------------------------------------
 
-def test_padded_zip_bomb_refused_by_the_members_ratio(tmp_path, monkeypatch):
+def test_padded_zip_bomb_refused_by_the_members_ratio(tmp_path, monkeypatch, never_opened):
     """The shape of the attack, scaled down: one sheet member compressed far beyond 200:1 next
     to a stored member of random bytes, so that the archive as a whole stays under 200:1."""
     path = padded_bomb(tmp_path / "padded.xlsx")
@@ -312,10 +317,6 @@ def test_padded_zip_bomb_refused_by_the_members_ratio(tmp_path, monkeypatch):
     whole = sum(i.file_size for i in infos) / sum(i.compress_size for i in infos)
     assert whole < 200 < member.file_size / member.compress_size  # what the old whole-archive check let through
 
-    def must_not_open(*args, **kwargs):
-        raise AssertionError("the workbook was opened")
-
-    monkeypatch.setattr(openpyxl, "load_workbook", must_not_open)
     with pytest.raises(FileRefused) as exc:
         list(XlsxReader().read(path, record_type="achievement"))
     assert exc.value.code == "zip_bomb"
