@@ -21,7 +21,7 @@ def extract() -> Catalog:
     with tempfile.TemporaryDirectory() as tmp:
         pot = Path(tmp) / "messages.pot"
         subprocess.run(
-            [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", str(ROOT / "babel.cfg"), "-k", "N_",
+            [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", str(ROOT / "babel.cfg"), "-k", "N_", "-k", "_l", "-k", "lazy_gettext",
              "--no-location", "--sort-output", "-o", str(pot), "."],
             cwd=ROOT, capture_output=True, check=True,
         )

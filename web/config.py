@@ -4,9 +4,50 @@
 a double underscore: ``TT_CELERY__broker_url=redis://...``). ``DATABASE_URL`` is honoured as
 well, as most hosting platforms set it."""
 
-# Deployment: "development" allows the built-in secret key; "production" refuses to start without TT_SECRET_KEY.
-ENV = "development"
+# Deployment. Closed by default: "production" unless told otherwise, and production refuses to
+# start without TT_SECRET_KEY (at least 32 bytes) and TT_PUBLIC_BASE_URL, and never creates demo
+# accounts. "development" (what `scripts/dev` sets) allows a random per-process secret key, links
+# built from the request's address, and `flask users demo`.
+ENV = "production"
 SECRET_KEY = None
+
+# Host names requests may be addressed to (DNS rebinding): None = the host of PUBLIC_BASE_URL
+# plus localhost and 127.0.0.1 (what the health checks use). A request for any other host is 400.
+TRUSTED_HOSTS = None
+
+# Sessions: HttpOnly, SameSite=Lax, and Secure (None: in production, web/__init__.py).
+SESSION_COOKIE_NAME = "tt_session"
+SESSION_COOKIE_SECURE = None
+REMEMBER_COOKIE_SECURE = None
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+REMEMBER_COOKIE_HTTPONLY = True
+REMEMBER_COOKIE_SAMESITE = "Lax"
+REMEMBER_COOKIE_DURATION = 14 * 24 * 3600
+# CSRF tokens (Flask-WTF) are checked by web.auth for every cookie-authenticated write, and
+# last as long as the session.
+WTF_CSRF_CHECK_DEFAULT = False
+WTF_CSRF_TIME_LIMIT = None
+
+# Throttles: where Flask-Limiter counts (memory://, or redis://host:6379/1 shared by every
+# worker), and the limits per client address.
+RATELIMIT_STORAGE_URI = "memory://"
+RATELIMIT_HEADERS_ENABLED = True
+SIGN_IN_RATE_LIMIT = "10 per minute;60 per hour"
+RESET_RATE_LIMIT = "5 per minute;20 per hour"
+
+# Password reset links expire after this many seconds (and die when used).
+PASSWORD_RESET_SECONDS = 3600
+
+# Outgoing mail (password resets, later alerts). No server: messages go to the log (development).
+MAIL_SERVER = None
+MAIL_PORT = 25
+MAIL_USE_TLS = False  # STARTTLS
+MAIL_USE_SSL = False
+MAIL_USERNAME = None
+MAIL_PASSWORD = None
+MAIL_SENDER = "吉林省科技成果转化平台 <noreply@localhost>"
+MAIL_TIMEOUT = 20
 
 # The relational store: the source of truth. SQLite in the instance folder unless DATABASE_URL is set
 # (e.g. postgresql+psycopg://user:password@host:5432/techtransfer).

@@ -27,7 +27,10 @@ def alembic_config() -> Config:
 def upgrade(revision: str = "head") -> None:
     tables = set(inspect(db.engine).get_table_names())
     if "alembic_version" not in tables and "achievements" in tables:
-        command.stamp(alembic_config(), FIRST_REVISION)
+        # made by create_all: with today's models (every table there) it is the newest revision;
+        # otherwise it predates the migrations and is the first one
+        current = set(db.metadata.tables) <= tables
+        command.stamp(alembic_config(), "head" if current else FIRST_REVISION)
     command.upgrade(alembic_config(), revision)
 
 

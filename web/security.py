@@ -1,46 +1,43 @@
-"""Who is asking, and a CSRF token for forms.
-
-Sign-in arrives with the publishing issue; until then the operator of a development install
-(requests from this machine) may run imports, and nobody else can: in production every write
-page answers 403 until an identity provider is configured."""
+"""What views ask before they act: who is asking (``web.auth`` works it out once per request)
+and whether that identity may do this. A missing sign-in is ``SignInRequired`` (401 in the
+API, the sign-in page elsewhere); a missing right is ``PermissionDenied`` (403)."""
 from __future__ import annotations
 
-import hmac
-import ipaddress
-import secrets
-
-from flask import abort, current_app, request, session
-
-from .services.identity import Identity, anonymous_identity
-
-LOCAL_OPERATOR = Identity("local-operator", frozenset({"admin"}))
+from .auth import current_account, current_identity
+from .services.identity import Identity
+from .services.records import PermissionDenied
 
 
-def current_identity() -> Identity:
-    if current_app.config.get("ENV") != "production":
-        try:
-            if ipaddress.ip_address(request.remote_addr or "0.0.0.0").is_loopback:
-                return LOCAL_OPERATOR
-        except ValueError:
-            pass
-    return anonymous_identity
+class SignInRequired(Exception):
+    """The request needs an account."""
 
 
-def require_operator() -> Identity:
+def require_signed_in() -> Identity:
     identity = current_identity()
-    if not identity.is_admin:
-        abort(403, description="需要登录并具有导入权限 / importing needs a signed-in operator")
+    if not identity.is_authenticated:
+        raise SignInRequired()
     return identity
 
 
-def csrf_token() -> str:
-    token = session.get("_csrf")
-    if not token:
-        token = session["_csrf"] = secrets.token_urlsafe(32)
-    return token
+def require_role(*roles: str) -> Identity:
+    """Signed in with one of ``roles`` (administrators may do everything)."""
+    identity = require_signed_in()
+    if not (identity.is_admin or identity.roles & set(roles)):
+        raise PermissionDenied("权限不足 / your role may not do this")
+    return identity
 
 
-def check_csrf() -> None:
-    sent = request.form.get("_csrf") or request.headers.get("X-CSRF-Token") or ""
-    if not hmac.compare_digest(sent, session.get("_csrf") or "\0"):
-        abort(400, description="表单已过期，请刷新后重试 / the form expired; reload and try again")
+def require_admin() -> Identity:
+    return require_role("admin")
+
+
+def require_importer() -> Identity:
+    """Administrators import for everyone; a publisher imports for their own institution."""
+    identity = require_signed_in()
+    if not (identity.is_admin or identity.is_publisher):
+        raise PermissionDenied("需要管理员或单位发布者账号 / importing needs an administrator or a publisher account")
+    return identity
+
+
+__all__ = ["current_identity", "current_account", "require_signed_in", "require_role", "require_admin", "require_importer",
+           "SignInRequired", "PermissionDenied"]

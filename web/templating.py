@@ -10,6 +10,7 @@ from markupsafe import Markup
 from werkzeug.routing import BuildError
 
 from . import vocabularies
+from .auth import current_identity
 from .i18n import day, lang, money, number
 from .search_options import RANGE_LABELS, FacetDef
 
@@ -105,6 +106,6 @@ def safe_snippet(html: str) -> Markup:
 def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals.update(
         label=label, facet_label=facet_label, facet_name=facet_name, search_url=search_url, toggle_url=toggle_url, search_state=search_state,
-        switch_language_url=switch_language_url, record_url=record_url, lang=lang,
+        switch_language_url=switch_language_url, record_url=record_url, lang=lang, current_identity=current_identity,
     )
     app.jinja_env.filters.update(money=money, snippet=safe_snippet, number=number, day=day)

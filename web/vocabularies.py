@@ -257,8 +257,17 @@ _add("service_mode", "服务方式", "Service mode",
 _add("record_status", "状态", "Status",
      T("draft", "草稿", "Draft"),
      T("submitted", "待审核", "Submitted for review"),
+     T("in_review", "审核中", "In review"),
      T("published", "已发布", "Published"),
+     T("rejected", "已退回", "Rejected"),
      T("withdrawn", "已撤回", "Withdrawn"))
+
+_add("user_role", "角色", "Role",
+     T("admin", "管理员（省科技厅）", "Administrator (provincial office)"),
+     T("reviewer", "审核专家", "Reviewer / expert"),
+     T("publisher", "单位发布者", "Institution publisher"),
+     T("intermediary", "技术转移机构", "Technology-transfer intermediary"),
+     T("investor", "投资者/企业", "Investor / company"))
 
 _add("record_type", "类型", "Record type",
      T("achievement", "科技成果", "Achievement"),

@@ -16,6 +16,8 @@ from indexer import Page, SearchRequest, Text
 @pytest.fixture
 def app(engine, request, tmp_path):
     config = {
+        "ENV": "development",
+        "INSTANCE_PATH": str(tmp_path / "instance"),
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'store.sqlite3'}",
         "SEARCH_BACKEND": engine,
         "SEARCH_INDEX_PREFIX": f"r{uuid.uuid4().hex[:8]}-",

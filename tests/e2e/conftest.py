@@ -26,6 +26,7 @@ import re
 import shutil
 import threading
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -152,6 +153,9 @@ def live_app(tmp_path_factory):
 
     folder = tmp_path_factory.mktemp("e2e-store")
     app = create_app({
+        "ENV": "development",
+        "INSTANCE_PATH": str(folder / "instance"),
+        "SIGN_IN_RATE_LIMIT": "1000 per minute",  # every test signs in from 127.0.0.1
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'store.sqlite3'}",
         "SEARCH_SQLITE_PATH": str(folder / "search.sqlite3"),
         "INGEST_UPLOAD_DIR": str(folder / "uploads"),
@@ -160,7 +164,27 @@ def live_app(tmp_path_factory):
     result = app.test_cli_runner().invoke(args=DEMO)
     assert result.exit_code == 0, result.output
     app.config["E2E_SAMPLES"] = sample_pages(app)
+    from tests.apps import add_user
+
+    for role, email in E2E_USERS.items():
+        add_user(app, role, email=email)
     return app
+
+
+# one account per role on the live server, all with tests.apps.PASSWORD
+E2E_USERS = {role: f"{role}@e2e.local" for role in ("admin", "reviewer", "publisher", "intermediary", "investor")}
+
+
+def sign_in(page, role: str = "admin", lang: str | None = None) -> None:
+    """Sign in through the sign-in form, as a person does."""
+    from tests.apps import PASSWORD
+
+    page.goto("/account/login" + (f"?lang={lang}" if lang else ""))
+    page.locator("input[name=email]").fill(E2E_USERS[role])
+    page.locator("input[name=password]").fill(PASSWORD)
+    with page.expect_navigation():
+        page.locator("form.form button[type=submit]").click()
+    assert urlsplit(page.url).path == "/account/", page.url
 
 
 @pytest.fixture(scope="session")
@@ -234,6 +258,8 @@ def open_page(browser, live_server, request):
         page = ctx.new_page()
         errors: list[str] = []
         page.on("pageerror", lambda exc: errors.append(str(exc)))
+        # anything the Content-Security-Policy blocks (an inline script or style) is a defect
+        page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" and "Content Security Policy" in msg.text else None)
         opened.append((ctx, page, errors))
         return page
 

@@ -20,8 +20,13 @@ PAGES = {
     "instrument-long": "sample:instrument-long",
     "imports": "/imports/",
     "import-job": "sample:import-job",
+    "login": "/account/login",
+    "reset": "/account/reset",
+    "account": "/account/",
     "not-found": "/no-such-page",
 }
+# pages that need an account: the tests sign in as the e2e administrator first (conftest.sign_in)
+SIGNED_IN_KINDS = {"imports", "import-job", "account"}
 SEARCH_KINDS = [k for k in PAGES if k.startswith("search-")]
 RECORD_KINDS = ["achievement", "patent", "instrument", "institution", "institution-long", "patent-long", "patent-english", "instrument-long"]
 

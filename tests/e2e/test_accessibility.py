@@ -8,7 +8,8 @@ from __future__ import annotations
 import pytest
 
 from tests.e2e.a11y import assert_accessible
-from tests.e2e.pages import PAGES, url_of
+from tests.e2e.conftest import sign_in
+from tests.e2e.pages import PAGES, SIGNED_IN_KINDS, url_of
 
 
 @pytest.mark.parametrize("size", ["desktop", "phone"])
@@ -16,6 +17,8 @@ from tests.e2e.pages import PAGES, url_of
 @pytest.mark.parametrize("kind", list(PAGES))
 def test_no_axe_violations(open_page, samples, kind, lang, size):
     page = open_page(size)
+    if kind in SIGNED_IN_KINDS:
+        sign_in(page)
     page.goto(url_of(kind, samples, lang))
     page.evaluate("document.fonts.ready")
     assert_accessible(page)

@@ -13,7 +13,7 @@ import openpyxl
 import pytest
 
 from tests.e2e.a11y import assert_accessible
-from tests.e2e.conftest import unavailable
+from tests.e2e.conftest import sign_in, unavailable
 
 COUNT_ZH = re.compile(r"共 ([\d,]+) 条结果")
 COUNT_EN = re.compile(r"([\d,]+) results?")
@@ -338,6 +338,7 @@ def test_no_results_offers_a_spelling(page, shoot):
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_imports_page_shows_the_upload_form(page, shoot, lang):
+    sign_in(page)
     page.goto(f"/imports/?lang={lang}")
     title = "批量导入" if lang == "zh" else "Bulk import"
     assert page.get_by_role("heading", level=1).inner_text() == title
@@ -345,7 +346,7 @@ def test_imports_page_shows_the_upload_form(page, shoot, lang):
     assert form.is_visible()
     assert form.locator("input[type=file][name=file]").is_visible()
     assert form.locator("select[name=record_type] option").count() == 5
-    assert form.locator("input[name=_csrf]").get_attribute("value")
+    assert form.locator("input[name=csrf_token]").get_attribute("value")
     assert form.locator("button[type=submit]").inner_text() == ("上传并导入" if lang == "zh" else "Upload and import")
     assert page.locator("table.jobs").is_visible()
     assert_accessible(page)

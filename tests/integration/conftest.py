@@ -77,6 +77,8 @@ class Stack:
         self.engine = engine
         prefix = f"i{uuid.uuid4().hex[:8]}-"
         self.env = {
+            "TT_ENV": "development",
+            "TT_INSTANCE_PATH": str(tmp / "instance"),
             "TT_SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp / 'store.sqlite3'}",
             "TT_SEARCH_BACKEND": engine,
             "TT_SEARCH_INDEX_PREFIX": prefix,

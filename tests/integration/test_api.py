@@ -12,9 +12,9 @@ import schemathesis
 
 from web.api.openapi import openapi_document
 from web.schemas import AchievementSchema
-from tests.apps import close_app, make_app
+from tests.apps import auth, close_app, make_app
 
-ANONYMOUS = {"REMOTE_ADDR": "203.0.113.7"}  # not the loopback address: not the development operator
+ANONYMOUS = {"REMOTE_ADDR": "127.0.0.1"}  # this machine: no longer trusted for it
 DEMO = ["demo", "load", "--achievements", "60", "--patents", "40", "--instruments", "20"]
 
 
@@ -37,6 +37,13 @@ def writable(tmp_path):
     app = make_app(tmp_path, "demo", "load", "--achievements", "6", "--patents", "4", "--instruments", "3")
     yield app
     close_app(app)
+
+
+def admin_client(app):
+    """A test client whose requests carry an administrator's API token."""
+    client = app.test_client()
+    client.environ_base["HTTP_AUTHORIZATION"] = auth(app, "admin")["Authorization"]
+    return client
 
 
 def search(client, **args):
@@ -196,13 +203,20 @@ def test_similar_records(client):
     assert detail_fields(error(client.get("/api/v1/records/ach-1/similar", query_string={"size": 99}), 422)) == {"size"}
 
 
-def test_anyone_reads_but_only_the_operator_writes(client):
+def test_anyone_reads_but_only_an_administrator_writes(app, client):
     assert client.get("/api/v1/records/ach-1", environ_base=ANONYMOUS).status_code == 200
     assert client.get("/api/v1/search", environ_base=ANONYMOUS).status_code == 200
-    for method, path in [("post", "/api/v1/records"), ("put", "/api/v1/records/ach-1"), ("delete", "/api/v1/records/ach-1"),
-                         ("post", "/api/v1/imports"), ("get", "/api/v1/imports/1")]:
+    writes = [("post", "/api/v1/records"), ("put", "/api/v1/records/ach-1"), ("delete", "/api/v1/records/ach-1"),
+              ("post", "/api/v1/imports"), ("get", "/api/v1/imports/1")]
+    for method, path in writes:
         response = getattr(client, method)(path, json={"record_type": "achievement"}, environ_base=ANONYMOUS)
+        assert error(response, 401)["code"] == "unauthorized", (method, path)
+        assert response.headers["WWW-Authenticate"].startswith("Bearer")
+    investor = auth(app, "investor")
+    for method, path in writes:
+        response = getattr(client, method)(path, json={"record_type": "achievement"}, headers=investor)
         assert error(response, 403)["code"] == "forbidden", (method, path)
+    assert error(client.get("/api/v1/search", headers={"Authorization": "Bearer jlt_0000_wrong"}), 401)["code"] == "unauthorized"
 
 
 ACHIEVEMENT = {
@@ -218,7 +232,7 @@ ACHIEVEMENT = {
 
 
 def test_create_read_update_and_delete_a_record(writable):
-    client = writable.test_client()
+    client = admin_client(writable)
     created = client.post("/api/v1/records", json=ACHIEVEMENT)
     assert created.status_code == 201, created.get_json()
     body = created.get_json()
@@ -250,13 +264,13 @@ def test_create_read_update_and_delete_a_record(writable):
     ("institution", {"name": "长春黑土地研究院", "type": "科研院所", "city": "长春"}),
 ])
 def test_create_each_record_type(writable, record_type, fields):
-    response = writable.test_client().post("/api/v1/records", json={"record_type": record_type, **fields})
+    response = admin_client(writable).post("/api/v1/records", json={"record_type": record_type, **fields})
     assert response.status_code == 201, response.get_json()
     assert response.get_json()["record_type"] == record_type
 
 
 def test_invalid_records_are_422_with_field_details(writable):
-    client = writable.test_client()
+    client = admin_client(writable)
     err = error(client.post("/api/v1/records", json={"record_type": "achievement", "trl": 12, "colour": "blue",
                                                      "contact": {"email": "nobody"}}), 422)
     assert err["code"] == "validation_error"
@@ -271,14 +285,14 @@ def test_invalid_records_are_422_with_field_details(writable):
 
 
 def test_blank_text_counts_as_missing(writable):
-    response = writable.test_client().post("/api/v1/records", json={**ACHIEVEMENT, "title_en": "  ", "people": ["张三", " "], "summary": ""})
+    response = admin_client(writable).post("/api/v1/records", json={**ACHIEVEMENT, "title_en": "  ", "people": ["张三", " "], "summary": ""})
     assert response.status_code == 201, response.get_json()
     body = response.get_json()
     assert body["title_en"] is None and body["people"] == ["张三"] and body["summary"] is None
 
 
 def test_a_uniqueness_conflict_is_409(writable):
-    client = writable.test_client()
+    client = admin_client(writable)
     first = client.post("/api/v1/records", json=ACHIEVEMENT).get_json()
     other = client.post("/api/v1/records", json={**ACHIEVEMENT, "title": "另一项成果", "registration_no": "220202588888"}).get_json()
     assert other["id"] != first["id"]
@@ -288,7 +302,7 @@ def test_a_uniqueness_conflict_is_409(writable):
 
 
 def test_an_institution_that_holds_records_is_not_deleted(writable):
-    client = writable.test_client()
+    client = admin_client(writable)
     assert error(client.delete("/api/v1/records/org-1"), 409)["code"] == "record_in_use"
     assert client.get("/api/v1/records/org-1").status_code == 200
     free = client.post("/api/v1/records", json={"record_type": "institution", "name": "吉林省某孵化器有限公司"}).get_json()
@@ -298,7 +312,7 @@ def test_an_institution_that_holds_records_is_not_deleted(writable):
 # -- imports ---------------------------------------------------------------------------------------
 
 def test_import_jobs(writable):
-    client = writable.test_client()
+    client = admin_client(writable)
     csv = "成果名称,完成单位,技术就绪度\n黑土地保护性耕作技术,吉林大学,6\n".encode()
     response = client.post("/api/v1/imports", data={"file": (io.BytesIO(csv), "成果.csv"), "record_type": "achievement"})
     assert response.status_code == 202, response.get_json()

@@ -20,7 +20,7 @@ def test_pages_switch_language(tmp_path):
     from web.extensions import db
     from web.proxies import current_search
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 's.sqlite3'}", "CELERY": {"broker_url": "memory://"}})
+    app = create_app({"ENV": "development", "INSTANCE_PATH": str(tmp_path / "instance"), "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 's.sqlite3'}", "CELERY": {"broker_url": "memory://"}})
     with app.app_context():
         db.create_all()
         current_search.ensure_indices()

@@ -7,9 +7,7 @@ import re
 
 import pytest
 
-from tests.apps import close_app, make_app
-
-from web import create_app
+from tests.apps import close_app, make_app, signed_in
 
 
 @pytest.fixture
@@ -20,16 +18,16 @@ def app(tmp_path):
 
 
 def csrf(client, path="/imports/") -> str:
-    return re.search(r'name="_csrf" value="([^"]+)"', client.get(path).get_data(as_text=True)).group(1)
+    return re.search(r'name="csrf_token" value="([^"]+)"', client.get(path).get_data(as_text=True)).group(1)
 
 
 CSV = "成果名称,完成单位,技术就绪度,关键词\n高效锂电池正极材料,吉林大学,6,电池\n坏的记录,吉林大学,十二,电池\n=HYPERLINK(\"x\"),吉林大学,20,电池\n"
 
 
 def test_upload_run_and_report(app):
-    client = app.test_client()
+    client = signed_in(app, "admin")
     token = csrf(client)
-    resp = client.post("/imports/", data={"_csrf": token, "record_type": "achievement",
+    resp = client.post("/imports/", data={"csrf_token": token, "record_type": "achievement",
                                           "file": (io.BytesIO(CSV.encode("gb18030")), "成果.csv")}, content_type="multipart/form-data")
     assert resp.status_code == 303
     job_id = int(resp.headers["Location"].rstrip("/").split("/")[-1])
@@ -49,17 +47,19 @@ def test_upload_run_and_report(app):
 
 
 def test_forms_need_the_csrf_token(app):
-    client = app.test_client()
+    client = signed_in(app, "admin")
     resp = client.post("/imports/", data={"file": (io.BytesIO(b"x"), "a.csv")}, content_type="multipart/form-data")
-    assert resp.status_code == 400
+    assert resp.status_code == 403
+    anonymous = app.test_client().post("/imports/", data={"file": (io.BytesIO(b"x"), "a.csv")}, content_type="multipart/form-data")
+    assert anonymous.status_code == 302 and "/account/login" in anonymous.headers["Location"]
 
 
 def test_cancel_a_queued_job(app):
-    client = app.test_client()
+    client = signed_in(app, "admin")
     token = csrf(client)
-    resp = client.post("/imports/", data={"_csrf": token, "file": (io.BytesIO(CSV.encode()), "a.csv")}, content_type="multipart/form-data")
+    resp = client.post("/imports/", data={"csrf_token": token, "file": (io.BytesIO(CSV.encode()), "a.csv")}, content_type="multipart/form-data")
     job_id = int(resp.headers["Location"].rstrip("/").split("/")[-1])
-    client.post(f"/imports/{job_id}/cancel", data={"_csrf": token})
+    client.post(f"/imports/{job_id}/cancel", data={"csrf_token": token})
     assert client.get(f"/imports/{job_id}.json").get_json()["status"] == "cancelled"
 
 
@@ -70,7 +70,7 @@ def test_templates_download(app, fmt):
     assert "attachment" in resp.headers["Content-Disposition"]
 
 
-def test_production_refuses_anonymous_imports(tmp_path):
-    app = create_app({"ENV": "production", "SECRET_KEY": "x", "PUBLIC_BASE_URL": "https://kjcg.example.cn", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 's.sqlite3'}",
-                      "CELERY": {"broker_url": "memory://"}})
-    assert app.test_client().get("/imports/").status_code == 403
+def test_imports_need_an_administrator(app):
+    assert app.test_client().get("/imports/").status_code == 302  # to the sign-in page
+    assert signed_in(app, "investor").get("/imports/").status_code == 403
+    assert signed_in(app, "admin").get("/imports/").status_code == 200

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from tests.apps import close_app, make_app
+from tests.apps import close_app, make_app, signed_in
 from tests.workbooks import padded_bomb, sheet_xml, workbook_with
 from web.extensions import db
 from web.models import Achievement, ImportJob
@@ -26,7 +26,7 @@ def import_refused(app, path: Path) -> tuple[dict, str]:
     with app.app_context():
         job_id = db.session.scalar(select(func.max(ImportJob.id)))
         assert db.session.scalar(select(func.count()).select_from(Achievement)) == 0  # nothing written
-    status = app.test_client().get(f"/imports/{job_id}.json").get_json()  # what the job page polls
+    status = signed_in(app, "admin").get(f"/imports/{job_id}.json").get_json()  # what the job page polls
     return status, result.output
 
 

@@ -11,7 +11,7 @@ from web.extensions import db
 
 
 def test_upgrading_an_empty_database_gives_the_models_schema(tmp_path):
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'm.sqlite3'}", "CELERY": {"broker_url": "memory://"}})
+    app = create_app({"ENV": "development", "INSTANCE_PATH": str(tmp_path / "instance"), "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'm.sqlite3'}", "CELERY": {"broker_url": "memory://"}})
     result = app.test_cli_runner().invoke(args=["db", "init"])
     assert result.exit_code == 0, result.output
     with app.app_context():
@@ -38,7 +38,7 @@ def test_duplicate_achievements_without_identifiers_stop_the_upgrade_with_their_
     identifiers; duplicates an earlier concurrent import left behind are named, not dropped."""
     from sqlalchemy import text
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'm.sqlite3'}", "CELERY": {"broker_url": "memory://"}})
+    app = create_app({"ENV": "development", "INSTANCE_PATH": str(tmp_path / "instance"), "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'm.sqlite3'}", "CELERY": {"broker_url": "memory://"}})
     runner = app.test_cli_runner()
     assert runner.invoke(args=["db", "upgrade", "0001"]).exit_code == 0
     with app.app_context():

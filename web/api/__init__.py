@@ -5,12 +5,10 @@ Views are thin: arguments go through a schema, the work through a service that t
 caller's identity first, and errors become ``{"error": {"code", "message", "details"}}``
 (``web/errors.py``, plus ``errors.py`` here).
 
-Authentication. The API uses no cookies and no session, so CSRF does not apply to it. Until
-sign-in exists, ``web.security.current_identity()`` decides: in development a request from
-the loopback address is the local operator, who may write; everyone else is anonymous and
-every write answers 403. A production deployment needs a token scheme (an ``Authorization:
-Bearer`` header checked in ``current_identity``); a later issue adds it, and the OpenAPI
-document will then declare it as a security scheme."""
+Authentication (``web.auth``): an API token in ``Authorization: Bearer``, or the site's
+session cookie, which then needs its CSRF token (``X-CSRFToken``) on every write. Reads of
+published records need neither; every write needs one (401 without, 403 for a role that may
+not). The OpenAPI document declares both schemes."""
 from __future__ import annotations
 
 from flask import Blueprint
@@ -18,6 +16,6 @@ from flask import Blueprint
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 # the modules attach their routes and handlers to ``bp``
-from . import errors, imports, openapi, records, search  # noqa: E402,F401
+from . import account, errors, imports, openapi, records, search  # noqa: E402,F401
 
 __all__ = ["bp"]

@@ -7,7 +7,7 @@ from flask import Response, jsonify, request
 from marshmallow import ValidationError
 
 from ..schemas.common import MSG_REQUIRED
-from ..security import require_operator
+from ..security import require_admin
 from ..services.imports import MAX_JOB_ID, ImportService
 from . import bp
 from .common import job_links
@@ -26,7 +26,7 @@ def job_body(service: ImportService, job: Any) -> dict[str, Any]:
 @bp.post("/imports")
 def create_import():
     """Queue an import of one uploaded file; the worker does the rest (202 Accepted)."""
-    identity = require_operator()
+    identity = require_admin()
     form = import_form.load(request.form)
     upload = request.files.get("file")
     if upload is None or not upload.filename:
@@ -41,21 +41,21 @@ def create_import():
 
 @bp.get(f"/imports/{JOB_ID}")
 def get_import(job_id: int):
-    require_operator()
+    require_admin()
     service = ImportService.from_app()
     return jsonify(job_body(service, service.get(job_id)))
 
 
 @bp.post(f"/imports/{JOB_ID}/cancel")
 def cancel_import(job_id: int):
-    identity = require_operator()
+    identity = require_admin()
     service = ImportService.from_app()
     return jsonify(job_body(service, service.cancel(identity, job_id)))
 
 
 @bp.get(f"/imports/{JOB_ID}/errors")
 def import_errors(job_id: int):
-    require_operator()
+    require_admin()
     service = ImportService.from_app()
     job = service.get(job_id)
     return Response(service.errors_csv(job), mimetype="text/csv",

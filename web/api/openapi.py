@@ -31,8 +31,8 @@ from ..search_options import FACETS, SORTS
 from . import bp
 from .common import PUBLIC_ID_PATTERN
 from .schemas import (
-    ErrorSchema, FacetValueSchema, HitSchema, ImportFormSchema, ImportJobSchema, RecordLinksSchema,
-    SearchResultSchema, SimilarArgsSchema, SimilarResultSchema, SuggestArgsSchema, SuggestionSchema,
+    ErrorSchema, FacetValueSchema, HitSchema, ImportFormSchema, ImportJobSchema, MeSchema, NewTokenSchema, RecordLinksSchema,
+    SearchResultSchema, SimilarArgsSchema, SimilarResultSchema, SuggestArgsSchema, SuggestionSchema, TokenCreateSchema, TokenSchema,
 )
 
 TITLE = "吉林省科技成果转化信息检索 API / Jilin technology-transfer search API"
@@ -49,8 +49,10 @@ also write records and import files.
 * 代码表字段返回代码；写入时可用代码或中英文名称 / vocabulary fields answer codes; writes accept a
   code or its Chinese or English label.
 * 错误统一为 `{"error": {"code", "message", "details"}}` / every error has that shape.
-* 身份 / identity: no cookies are used. In development, requests from this machine act as the
-  local operator (writes allowed); elsewhere writes answer 403 until a token scheme is added.
+* 身份 / identity: anyone reads published records. Writes need a credential: an API token in
+  `Authorization: Bearer <token>` (made on the account page or with `POST /tokens`; shown once,
+  stored hashed), or the site's session cookie together with its CSRF token in `X-CSRFToken`.
+  Without one a write answers 401; with a role that may not do it, 403.
 """
 
 RECORD_NAMES = {"achievement": "Achievement", "patent": "Patent", "instrument": "Instrument", "institution": "Institution"}
@@ -59,9 +61,10 @@ PHONE_PATTERN = r"^[+0-9][0-9\s\-()转#,/]{4,40}$"  # what Phone accepts, in ECM
 ID_PREFIX = {t: cls.PREFIX for t, cls in RECORD_CLASSES.items()}
 
 ERRORS = {
+    401: "需要登录：API 令牌（Authorization: Bearer）或会话 / sign in: an API token (Authorization: Bearer) or a session",
     400: "请求有误：未知排序或筛选、超出 10,000 条的页码、JSON 无法解析 / bad request: unknown sort or filter, "
          "a page beyond 10,000 results, malformed JSON",
-    403: "需要操作员身份 / needs an operator",
+    403: "当前角色无权执行 / your role may not do this",
     404: "记录或任务不存在 / no such record or job",
     409: "与已有记录冲突 / conflicts with an existing record",
     415: "请求体应为 JSON / the body must be application/json",
@@ -335,11 +338,47 @@ def _paths(plugin: MarshmallowPlugin) -> dict[str, dict[str, Any]]:
                     "content": {"text/csv": {"schema": {"type": "string"}}}}}, 403, 404),
             },
         },
+        "/me": {"get": {
+            "operationId": "me", "tags": ["account"], "summary": "当前账号 / the caller's account", "x-account": True,
+            "responses": _responses({"200": _json("账号 / the account", _ref("Me"))}),
+        }},
+        "/tokens": {
+            "get": {
+                "operationId": "list_tokens", "tags": ["account"], "summary": "我的 API 令牌 / my API tokens", "x-account": True,
+                "responses": _responses({"200": _json("令牌（不含密文）/ tokens (never their secret)", {"type": "array", "items": _ref("Token")})}),
+            },
+            "post": {
+                "operationId": "create_token", "tags": ["account"], "summary": "创建 API 令牌 / make an API token",
+                "description": "完整令牌只在此响应中返回一次，平台只保存其摘要。/ The whole token is in this answer only; the "
+                               "platform keeps its SHA-256 digest.",
+                "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("TokenCreate")}}}, "x-account": True,
+                "responses": _responses({"201": _json("新令牌 / the new token", _ref("NewToken"))}, 400, 415, 422),
+            },
+        },
+        "/tokens/{token_id}": {
+            "parameters": [{"in": "path", "name": "token_id", "required": True, "description": "令牌编号 / token id",
+                            "schema": {"type": "integer", "minimum": 1, "maximum": 2147483647}}],
+            "delete": {
+                "operationId": "revoke_token", "tags": ["account"], "summary": "撤销令牌 / revoke a token", "x-account": True,
+                "responses": _responses({"200": _json("已撤销的令牌 / the revoked token", _ref("Token"))}, 404),
+            },
+        },
         "/openapi.json": {"get": {
             "operationId": "openapi", "tags": ["meta"], "summary": "本文档 / this document",
             "responses": {"200": _json("OpenAPI 3.0", {"type": "object"})},
         }},
     }
+
+
+def _secured(operation: dict[str, Any]) -> dict[str, Any]:
+    """Who may call an operation: anyone (reads; a token is optional) or a credential (writes,
+    and reads that answer 403). Any call with a bad token answers 401."""
+    responses = operation["responses"]
+    needs_account = operation.pop("x-account", False) or "403" in responses
+    operation["security"] = ([{"bearerAuth": []}, {"sessionCookie": []}] if needs_account
+                             else [{}, {"bearerAuth": []}, {"sessionCookie": []}])
+    responses.setdefault("401", {"description": ERRORS[401], "content": {"application/json": {"schema": _ref("Error")}}})
+    return operation
 
 
 @cache
@@ -350,16 +389,25 @@ def openapi_document() -> dict[str, Any]:
     for name, schema in (
         ("Error", ErrorSchema), ("FacetValue", FacetValueSchema), ("Hit", HitSchema), ("SearchResult", SearchResultSchema),
         ("SimilarResult", SimilarResultSchema), ("Suggestion", SuggestionSchema), ("RecordLinks", RecordLinksSchema),
-        ("ImportJob", ImportJobSchema),
+        ("ImportJob", ImportJobSchema), ("Me", MeSchema), ("Token", TokenSchema), ("NewToken", NewTokenSchema),
+        ("TokenCreate", TokenCreateSchema),
     ):
         spec.components.schema(name, schema=schema)
     _record_components(spec, inputs)
+    spec.components.security_scheme("bearerAuth", {
+        "type": "http", "scheme": "bearer", "bearerFormat": "jlt_<prefix>_<secret>",
+        "description": "API 令牌（账号页面或 POST /tokens 创建）/ an API token, made on the account page or with POST /tokens"})
+    spec.components.security_scheme("sessionCookie", {
+        "type": "apiKey", "in": "cookie", "name": "tt_session",
+        "description": "网站会话；写操作还须在 X-CSRFToken 头中携带 CSRF 令牌 / the site's session; writes also send its CSRF "
+                       "token in X-CSRFToken"})
     for path, item in _paths(plugin).items():
-        spec.path(path=PREFIX + path, operations={k: v for k, v in item.items() if k != "parameters"},
-                  parameters=item.get("parameters"))
+        operations = {k: _secured(v) for k, v in item.items() if k != "parameters"}
+        spec.path(path=PREFIX + path, operations=operations, parameters=item.get("parameters"))
     spec.tag({"name": "search", "description": "检索与输入提示 / search and type-ahead"})
     spec.tag({"name": "records", "description": "记录 / records"})
     spec.tag({"name": "imports", "description": "批量导入 / bulk imports (operators)"})
+    spec.tag({"name": "account", "description": "当前账号与 API 令牌 / the caller's account and API tokens"})
     spec.tag({"name": "meta", "description": "本 API 的说明 / about this API"})
     doc = spec.to_dict()
     doc["components"]["schemas"].update(inputs.to_dict()["components"]["schemas"])

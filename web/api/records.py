@@ -7,7 +7,7 @@ from flask import Response, jsonify, request
 from marshmallow import ValidationError
 
 from ..proxies import current_services
-from ..security import current_identity, require_operator
+from ..security import current_identity, require_admin
 from ..services.records import RecordService
 from ..urls import external_url
 from . import bp
@@ -45,7 +45,7 @@ def create_record():
     """Create a record, or update the one with the same natural key (registration number,
     application number, institution name ...), as a bulk import would: 201 when a record
     was created, 200 when an existing one matched."""
-    identity = require_operator()
+    identity = require_admin()
     body = json_object()
     record_type = body.get("record_type")
     if record_type not in WRITABLE_TYPES:
@@ -62,7 +62,7 @@ def create_record():
 @bp.put("/records/<public_id>")
 def replace_record(public_id: str):
     """Replace a record's fields (the whole record: fields left out become empty)."""
-    identity = require_operator()
+    identity = require_admin()
     cls = record_class(public_id)
     body = json_object()
     if body.get("record_type") not in (None, cls.RECORD_TYPE):
@@ -73,7 +73,7 @@ def replace_record(public_id: str):
 
 @bp.delete("/records/<public_id>")
 def delete_record(public_id: str):
-    identity = require_operator()
+    identity = require_admin()
     cls = record_class(public_id)
     service = current_services.for_type(cls.RECORD_TYPE)
     service.delete(identity, public_id)  # 404 if missing, 409 for an institution that still holds records

@@ -155,7 +155,38 @@ class ImportJobSchema(Schema):
     links = fields.Nested(JobLinksSchema, required=True)
 
 
+# -- accounts ------------------------------------------------------------------------------------
+
+class MeSchema(Schema):
+    id = fields.Integer(required=True)
+    email = fields.String(required=True)
+    name = fields.String(required=True)
+    role = fields.String(required=True, metadata={"description": "admin, reviewer, publisher, intermediary or investor"})
+    institution = fields.String(required=True, allow_none=True, metadata={"description": "发布者的单位编号 / a publisher's institution, org-N"})
+
+
+class TokenSchema(Schema):
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    prefix = fields.String(required=True, metadata={"description": "令牌中可公开的部分 / the public part of the token (jlt_<prefix>_…)"})
+    created_at = fields.String(required=True, metadata={"description": "ISO 8601 (UTC)"})
+    expires_at = fields.String(required=True, allow_none=True, metadata={"description": "ISO 8601 (UTC)"})
+    last_used_at = fields.String(required=True, allow_none=True, metadata={"description": "ISO 8601 (UTC)"})
+    revoked_at = fields.String(required=True, allow_none=True, metadata={"description": "ISO 8601 (UTC)"})
+
+
+class NewTokenSchema(TokenSchema):
+    token = fields.String(required=True, metadata={"description": "完整令牌，只返回这一次 / the whole token, returned this once"})
+
+
+class TokenCreateSchema(_Args):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=100), metadata={"description": "令牌名称 / a name for the token"})
+    days = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=3650),
+                          metadata={"description": "有效天数；不填则长期有效 / lifetime in days; omitted: until revoked"})
+
+
 __all__ = [
+    "MeSchema", "TokenSchema", "NewTokenSchema", "TokenCreateSchema",
     "SuggestArgsSchema", "SimilarArgsSchema", "ImportFormSchema", "ErrorSchema", "ErrorDetailSchema", "FacetValueSchema",
     "HitSchema", "SearchResultSchema", "SimilarResultSchema", "SuggestionSchema", "RecordLinksSchema", "ImportJobSchema",
     "WRITABLE_TYPES",

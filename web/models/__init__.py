@@ -1,4 +1,5 @@
 """SQLAlchemy models: the source of truth. The search index is derived from these rows."""
+from .account import ROLES, ApiToken, AuditEvent, User
 from .achievement import Achievement, AchievementInstitution
 from .ingest import HarvestSource, ImportJob, ImportRecordError, OutboxEntry
 from .institution import Institution
@@ -12,4 +13,5 @@ BY_INDEX = {cls.INDEX: cls for cls in RECORD_CLASSES.values()}
 __all__ = [
     "Achievement", "AchievementInstitution", "Institution", "Instrument", "Patent", "PatentApplicant",
     "RECORD_CLASSES", "BY_PREFIX", "BY_INDEX", "HarvestSource", "ImportJob", "ImportRecordError", "OutboxEntry",
+    "ROLES", "User", "ApiToken", "AuditEvent",
 ]

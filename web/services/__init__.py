@@ -10,8 +10,11 @@ from contextlib import AbstractContextManager
 from flask import Flask
 
 from ..extensions import db
+from .accounts import AccountService
+from .audit import AuditLog
 from .indexing import RecordIndexer
 from .links import LinkService
+from .mail import Mailer, MailSettings
 from .outbox import OutboxService
 from .records import CONFIGS, RecordService
 from .search import SearchService
@@ -32,6 +35,9 @@ class ServiceRegistry:
         self.records = {name: RecordService(config, session, self.unit_of_work) for name, config in CONFIGS.items()}
         self.search = SearchService(backend)
         self.links = LinkService(session, backend)
+        self.audit = AuditLog(session)
+        self.accounts = AccountService(session, app.config["SECRET_KEY"], self.audit, int(app.config.get("PASSWORD_RESET_SECONDS", 3600)))
+        self.mailer = Mailer(MailSettings.from_config(app.config))
 
     def for_type(self, record_type: str) -> RecordService:
         return self.records[record_type]

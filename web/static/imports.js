@@ -18,8 +18,7 @@
         set('[data-field="message"]', job.message || "");
         Object.keys(job.counts).forEach(function (k) { set('[data-count="' + k + '"]', job.counts[k]); });
         var pct = job.progress.percent || 0;
-        box.querySelector(".bar").style.width = pct + "%";
-        box.querySelector(".progress").setAttribute("aria-valuenow", pct);
+        box.querySelector("progress.progress").value = pct;
         if (["done", "failed", "cancelled"].indexOf(job.status) >= 0) {
           window.location.reload();
         } else {

@@ -5,6 +5,7 @@ from flask import Flask
 
 
 def register_blueprints(app: Flask) -> None:
+    from .account import bp as account_bp
     from .export import bp as export_bp
     from .health import bp as health_bp
     from .imports import bp as imports_bp
@@ -16,9 +17,14 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(search_bp)
     app.register_blueprint(records_bp)
     app.register_blueprint(imports_bp)
+    app.register_blueprint(account_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(export_bp)
 
+    from ..auth import apply_throttles
     from ..templating import register_template_helpers
+    from .account import THROTTLED
+
+    apply_throttles(app, THROTTLED)
 
     register_template_helpers(app)

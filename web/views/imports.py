@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, jsonify, redirect, render_template, request, url_for
 
-from ..security import check_csrf, csrf_token, require_operator
+from ..security import require_admin
 from ..services.imports import MAX_JOB_ID, ImportService
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
@@ -14,15 +14,14 @@ JOB = f"<int(min=1, max={MAX_JOB_ID}):job_id>"  # a larger number is no job: 404
 
 @bp.get("/")
 def index():
-    require_operator()
+    require_admin()
     service = ImportService.from_app()
-    return render_template("imports/index.html", jobs=service.recent(30), record_types=RECORD_TYPES, csrf=csrf_token())
+    return render_template("imports/index.html", jobs=service.recent(30), record_types=RECORD_TYPES)
 
 
 @bp.post("/")
 def upload():
-    identity = require_operator()
-    check_csrf()
+    identity = require_admin()
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         abort(400, description="请选择文件 / choose a file")
@@ -41,22 +40,22 @@ def upload():
 
 @bp.get(f"/{JOB}")
 def job(job_id: int):
-    require_operator()
+    require_admin()
     service = ImportService.from_app()
     job = service.get(job_id)
-    return render_template("imports/job.html", job=job, data=service.to_dict(job), errors=service.errors(job, limit=50), csrf=csrf_token())
+    return render_template("imports/job.html", job=job, data=service.to_dict(job), errors=service.errors(job, limit=50))
 
 
 @bp.get(f"/{JOB}.json")
 def job_json(job_id: int):
-    require_operator()
+    require_admin()
     service = ImportService.from_app()
     return jsonify(service.to_dict(service.get(job_id)))
 
 
 @bp.get(f"/{JOB}/errors.csv")
 def errors_csv(job_id: int):
-    require_operator()
+    require_admin()
     service = ImportService.from_app()
     job = service.get(job_id)
     name = f"import-{job.id}-errors.csv"
@@ -66,8 +65,7 @@ def errors_csv(job_id: int):
 
 @bp.post(f"/{JOB}/cancel")
 def cancel(job_id: int):
-    identity = require_operator()
-    check_csrf()
+    identity = require_admin()
     ImportService.from_app().cancel(identity, job_id)
     return redirect(url_for("imports.job", job_id=job_id), code=303)
 
