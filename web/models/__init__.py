@@ -5,6 +5,7 @@ from .ingest import HarvestSource, ImportJob, ImportRecordError, OutboxEntry
 from .institution import Institution
 from .instrument import Instrument
 from .patent import Patent, PatentApplicant
+from .workflow import DRAFT_STATES, OPEN_DRAFT_STATES, DraftComment, RecordDraft, RecordVersion
 
 RECORD_CLASSES = {cls.RECORD_TYPE: cls for cls in (Achievement, Patent, Instrument, Institution)}
 BY_PREFIX = {cls.PREFIX: cls for cls in RECORD_CLASSES.values()}
@@ -13,5 +14,6 @@ BY_INDEX = {cls.INDEX: cls for cls in RECORD_CLASSES.values()}
 __all__ = [
     "Achievement", "AchievementInstitution", "Institution", "Instrument", "Patent", "PatentApplicant",
     "RECORD_CLASSES", "BY_PREFIX", "BY_INDEX", "HarvestSource", "ImportJob", "ImportRecordError", "OutboxEntry",
-    "ROLES", "User", "ApiToken", "AuditEvent",
+    "ROLES", "User", "ApiToken", "AuditEvent", "RecordDraft", "DraftComment", "RecordVersion", "DRAFT_STATES",
+    "OPEN_DRAFT_STATES",
 ]
