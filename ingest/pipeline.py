@@ -32,7 +32,8 @@ from web.models import Achievement, ImportJob, ImportRecordError
 from web.proxies import current_services
 from web.schemas import error_list
 from web.services.identity import Identity, system_identity
-from web.services.records import InstitutionResolver
+from web.services.drafts import DraftConflict
+from web.services.records import InstitutionResolver, PermissionDenied
 from web.services.retry import DEFAULT_ATTEMPTS, retry_on_conflict
 from web.services.uow import IndexOp
 
@@ -90,6 +91,9 @@ class ImportPipeline:
             if beat is not None and (_now() - beat.replace(tzinfo=beat.tzinfo or timezone.utc)).total_seconds() < STALE_HEARTBEAT_SECONDS:
                 log.info("job %s is running elsewhere; not starting it twice", job_id)
                 return job
+        self.identity = self._identity_of(job)
+        if self.as_drafts and not job.options.get("as_drafts"):
+            job.options = {**job.options, "as_drafts": True}  # the job page says the records wait for review
         job.status, job.attempts = "running", job.attempts + 1
         job.started_at = job.started_at or _now()
         job.heartbeat_at = _now()
@@ -120,6 +124,25 @@ class ImportPipeline:
         if on_progress:
             on_progress(job)
         return job
+
+    def _identity_of(self, job: ImportJob) -> Identity:
+        """Who the job imports for: the account that uploaded it (an administrator publishes; a
+        publisher's rows become drafts of their institution), or the system (command line,
+        harvests)."""
+        submitted = job.submitted_by or ""
+        if not submitted.isdigit():
+            return self.identity
+        from web.models import User
+        from web.services.accounts import identity_of
+
+        user = self.session.get(User, int(submitted))
+        if user is None or not user.active:
+            raise FileRefused("account_disabled", "提交导入的账号已停用", "the account that submitted this import is disabled")
+        return identity_of(user)
+
+    @property
+    def as_drafts(self) -> bool:
+        return not self.identity.is_admin
 
     def _read(self, job: ImportJob) -> Iterator[RawRecord]:
         path = Path(job.stored_path or "")
@@ -209,6 +232,7 @@ class ImportPipeline:
         errors: list[ImportRecordError] = []
         valid: dict[str, list[tuple[int, RawRecord, dict[str, Any]]]] = {}
         deletions: list[RawRecord] = []
+        sources: dict[int, dict[str, Any]] = {}
         for n, raw in batch:
             if getattr(raw, "deleted", False):
                 deletions.append(raw)
@@ -218,16 +242,22 @@ class ImportPipeline:
             if record_type not in self.services.records:
                 problems.append(("_record", f"未知的记录类型“{record_type}” / unknown record type {record_type!r}"))
             data = None
+            source_data = raw.data
             if not problems:
                 try:
-                    data = self.services.for_type(record_type).validate(raw.data)
+                    if self.as_drafts:  # a publisher's row: their institution holds it
+                        source_data = self.services.drafts.owned(self.identity, record_type, raw.data)
+                    data = self.services.for_type(record_type).validate(source_data)
                 except ValidationError as exc:
                     problems.extend(error_list(exc.messages))
+                except PermissionDenied as exc:
+                    problems.append(("_record", str(exc)))
             if problems:
                 counts["rejected"] = counts.get("rejected", 0) + 1
                 errors.extend(_error_rows(job, n, raw, problems))
             else:
                 valid.setdefault(record_type, []).append((n, raw, data))
+                sources[id(raw)] = source_data
         matchers = {}
         for record_type, items in valid.items():
             matchers[record_type] = self.services.for_type(record_type).matcher()
@@ -237,7 +267,17 @@ class ImportPipeline:
         with self.services.unit_of_work() as uow:
             for record_type, items in valid.items():
                 service = self.services.for_type(record_type)
-                for _, raw, data in items:
+                for n, raw, data in items:
+                    if self.as_drafts:
+                        try:
+                            outcome = self.services.drafts.from_import(self.identity, record_type, sources[id(raw)], data,
+                                                                       matchers[record_type], self._source(job, raw))
+                        except (PermissionDenied, DraftConflict) as exc:
+                            counts["rejected"] = counts.get("rejected", 0) + 1
+                            errors.extend(_error_rows(job, n, raw, [("_record", str(exc))]))
+                            continue
+                        counts[outcome] = counts.get(outcome, 0) + 1
+                        continue
                     result = service.upsert(self.identity, data, uow, resolver=resolvers.setdefault(record_type, InstitutionResolver(self.session)),
                                             matcher=matchers[record_type], source=self._source(job, raw))
                     counts[result.outcome] = counts.get(result.outcome, 0) + 1

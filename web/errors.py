@@ -12,7 +12,8 @@ from indexer import BackendUnavailable, IndexMissing, QueryError
 from .schemas import error_list
 from .security import SignInRequired
 from .services.accounts import AccountError
-from .services.records import PermissionDenied, RecordInUse, RecordNotFound
+from .services.drafts import DraftConflict, StaleDraft
+from .services.records import PermissionDenied, RecordInUse, RecordNotFound, StaleRevision
 
 
 def _wants_json() -> bool:
@@ -53,6 +54,31 @@ def register_error_handlers(app: Flask) -> None:
                                                                   "Authorization: Bearer <token>"}}
             return jsonify(body), 401, {"WWW-Authenticate": 'Bearer realm="api"'}
         return redirect(url_for("account.login", next=request.full_path if request.query_string else request.path))
+
+    @app.errorhandler(StaleRevision)
+    def stale_revision(exc: StaleRevision):
+        """An edit made from an older revision: refused, with the record as it is now."""
+        message = (f"记录已被他人修改（当前版本 {exc.current.revision_id}，您的修改基于版本 {exc.expected}），请对照后重新修改 / "
+                   f"the record changed meanwhile (now revision {exc.current.revision_id}, your edit started from {exc.expected}); "
+                   f"compare and edit again")
+        if _wants_json():
+            from .proxies import current_services
+
+            service = current_services.for_type(exc.current.RECORD_TYPE)
+            body = {"error": {"code": "stale_revision", "message": message}, "current": service.dump(exc.current)}
+            return jsonify(body), 412, {"ETag": f'"{exc.current.revision_id}"'}
+        return respond(409, "stale_revision", message)
+
+    @app.errorhandler(StaleDraft)
+    def stale_draft(exc: StaleDraft):
+        message = "草稿已被修改，请刷新后重试 / the draft changed meanwhile; reload it and edit again"
+        if _wants_json():
+            return jsonify({"error": {"code": "stale_revision", "message": message}}), 412, {"ETag": f'"{exc.current.revision}"'}
+        return respond(409, "stale_revision", message)
+
+    @app.errorhandler(DraftConflict)
+    def draft_conflict(exc: DraftConflict):
+        return respond(409, "draft_conflict", str(exc))
 
     @app.errorhandler(AccountError)
     def account_error(exc: AccountError):

@@ -98,6 +98,19 @@ def record_url(public_id: str) -> str:
     return url_for("records.record", public_id=public_id)
 
 
+def field_value(value: Any) -> str:
+    """A stored field's value in a list of changes: lists joined, objects as key: value, 是/否."""
+    if value is None or value == "" or value == [] or value == {}:
+        return "—"
+    if isinstance(value, bool):
+        return gettext("是") if value else gettext("否")
+    if isinstance(value, (list, tuple)):
+        return "；".join(field_value(v) for v in value)
+    if isinstance(value, dict):
+        return "，".join(f"{k}: {field_value(v)}" for k, v in value.items() if v not in (None, "", [], {}))
+    return str(value)
+
+
 def safe_snippet(html: str) -> Markup:
     """Highlights come back HTML-escaped by the engine with only <mark> left; trust that."""
     return Markup(html)
@@ -108,4 +121,4 @@ def register_template_helpers(app: Flask) -> None:
         label=label, facet_label=facet_label, facet_name=facet_name, search_url=search_url, toggle_url=toggle_url, search_state=search_state,
         switch_language_url=switch_language_url, record_url=record_url, lang=lang, current_identity=current_identity,
     )
-    app.jinja_env.filters.update(money=money, snippet=safe_snippet, number=number, day=day)
+    app.jinja_env.filters.update(money=money, snippet=safe_snippet, number=number, day=day, field_value=field_value)

@@ -39,6 +39,13 @@ def writable(tmp_path):
     close_app(app)
 
 
+def put_record(client, public_id: str, body: dict):
+    """PUT as an editor does: with the ETag just read in If-Match."""
+    current = client.get(f"/api/v1/records/{public_id}")
+    headers = {"If-Match": current.headers["ETag"]} if current.status_code == 200 else {"If-Match": '"1"'}
+    return client.put(f"/api/v1/records/{public_id}", json=body, headers=headers)
+
+
 def admin_client(app):
     """A test client whose requests carry an administrator's API token."""
     client = app.test_client()
@@ -246,7 +253,7 @@ def test_create_read_update_and_delete_a_record(writable):
     again = client.post("/api/v1/records", json=ACHIEVEMENT)  # the same registration number: the same record
     assert again.status_code == 200 and again.get_json()["id"] == public_id
 
-    replaced = client.put(f"/api/v1/records/{public_id}", json={**ACHIEVEMENT, "trl": 8, "title_en": "Straw return machinery"})
+    replaced = put_record(client, public_id, {**ACHIEVEMENT, "trl": 8, "title_en": "Straw return machinery"})
     assert replaced.status_code == 200
     assert replaced.get_json()["trl"] == 8 and replaced.get_json()["revision_id"] > body["revision_id"]
     assert search(client, q="Straw return machinery")["hits"][0]["id"] == public_id
@@ -277,11 +284,11 @@ def test_invalid_records_are_422_with_field_details(writable):
     assert detail_fields(err) == {"title", "institutions", "trl", "colour", "contact.email"}
     assert detail_fields(error(client.post("/api/v1/records", json={"title": "x"}), 422)) == {"record_type"}
     assert detail_fields(error(client.post("/api/v1/records", json=["not", "an", "object"]), 422)) == {"_record"}
-    assert detail_fields(error(client.put("/api/v1/records/ach-1", json={**ACHIEVEMENT, "record_type": "patent"}), 422)) == {"record_type"}
-    assert detail_fields(error(client.put("/api/v1/records/ach-1", json={"title": ""}), 422)) == {"title", "institutions"}
+    assert detail_fields(error(put_record(client, "ach-1", {**ACHIEVEMENT, "record_type": "patent"}), 422)) == {"record_type"}
+    assert detail_fields(error(put_record(client, "ach-1", {"title": ""}), 422)) == {"title", "institutions"}
     assert error(client.post("/api/v1/records", data="title=x"), 415)["code"] == "unsupported_media_type"
     assert error(client.post("/api/v1/records", data="{", content_type="application/json"), 400)["code"] == "bad_request"
-    assert error(client.put("/api/v1/records/ach-99999", json=ACHIEVEMENT), 404)["code"] == "not_found"
+    assert error(put_record(client, "ach-99999", ACHIEVEMENT), 404)["code"] == "not_found"
 
 
 def test_blank_text_counts_as_missing(writable):
@@ -296,7 +303,7 @@ def test_a_uniqueness_conflict_is_409(writable):
     first = client.post("/api/v1/records", json=ACHIEVEMENT).get_json()
     other = client.post("/api/v1/records", json={**ACHIEVEMENT, "title": "另一项成果", "registration_no": "220202588888"}).get_json()
     assert other["id"] != first["id"]
-    clash = client.put(f"/api/v1/records/{other['id']}", json={**ACHIEVEMENT, "title": "另一项成果"})  # takes the first one's number
+    clash = put_record(client, other["id"], {**ACHIEVEMENT, "title": "另一项成果"})  # takes the first one's number
     assert error(clash, 409)["code"] == "conflict"
     assert client.get(f"/api/v1/records/{other['id']}").get_json()["registration_no"] == "220202588888"
 
@@ -408,7 +415,11 @@ def test_every_error_response_has_the_error_schema():
             for status, response in op["responses"].items():
                 if int(status) >= 400:
                     statuses.add(int(status))
-                    assert response["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}, (path, method, status)
+                    schema = response["content"]["application/json"]["schema"]
+                    if int(status) == 412:  # a stale edit: the error and the record as it is now
+                        assert schema["properties"]["error"] == {"$ref": "#/components/schemas/ErrorBody"}, (path, method)
+                    else:
+                        assert schema == {"$ref": "#/components/schemas/Error"}, (path, method, status)
     assert {400, 404, 422, 503} <= statuses
     search_errors = set(doc["paths"]["/api/v1/search"]["get"]["responses"])
     assert {"400", "422", "503"} <= search_errors

@@ -63,12 +63,12 @@ schema = schemathesis.openapi.from_dict(openapi_document())
 
 
 @schema.include(method="GET").parametrize()
-@settings(max_examples=80, **SETTINGS)
+@settings(max_examples=50, **SETTINGS)
 def test_read_operations_keep_their_contract(case, read_app):
     case.call_and_validate(app=read_app, checks=CHECKS, headers=read_app.admin_headers)
 
 
 @schema.exclude(method="GET").parametrize()
-@settings(max_examples=40, **SETTINGS)
+@settings(max_examples=25, **SETTINGS)
 def test_write_operations_keep_their_contract(case, write_app):
     case.call_and_validate(app=write_app, checks=CHECKS, headers=write_app.admin_headers)

@@ -7,7 +7,7 @@ from flask import Response, jsonify, request
 from marshmallow import ValidationError
 
 from ..schemas.common import MSG_REQUIRED
-from ..security import require_admin
+from ..security import require_importer
 from ..services.imports import MAX_JOB_ID, ImportService
 from . import bp
 from .common import job_links
@@ -26,13 +26,14 @@ def job_body(service: ImportService, job: Any) -> dict[str, Any]:
 @bp.post("/imports")
 def create_import():
     """Queue an import of one uploaded file; the worker does the rest (202 Accepted)."""
-    identity = require_admin()
+    identity = require_importer()
     form = import_form.load(request.form)
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         raise ValidationError({"file": [MSG_REQUIRED]})
-    options = {"defaults": {"institution": form["default_institution"].strip()}} if (form["default_institution"] or "").strip() else None
     service = ImportService.from_app()
+    holder = service.default_institution(identity, form["default_institution"])
+    options = {"defaults": {"institution": holder}} if holder else None
     job = service.create_file_job(identity, upload.stream, upload.filename, record_type=form["record_type"], options=options)
     service.enqueue(job)
     body = job_body(service, job)
@@ -41,22 +42,22 @@ def create_import():
 
 @bp.get(f"/imports/{JOB_ID}")
 def get_import(job_id: int):
-    require_admin()
+    identity = require_importer()
     service = ImportService.from_app()
-    return jsonify(job_body(service, service.get(job_id)))
+    return jsonify(job_body(service, service.get(job_id, identity)))
 
 
 @bp.post(f"/imports/{JOB_ID}/cancel")
 def cancel_import(job_id: int):
-    identity = require_admin()
+    identity = require_importer()
     service = ImportService.from_app()
     return jsonify(job_body(service, service.cancel(identity, job_id)))
 
 
 @bp.get(f"/imports/{JOB_ID}/errors")
 def import_errors(job_id: int):
-    require_admin()
+    identity = require_importer()
     service = ImportService.from_app()
-    job = service.get(job_id)
+    job = service.get(job_id, identity)
     return Response(service.errors_csv(job), mimetype="text/csv",
                     headers={"Content-Disposition": f"attachment; filename=import-{job.id}-errors.csv"})

@@ -31,7 +31,8 @@ from ..search_options import FACETS, SORTS
 from . import bp
 from .common import PUBLIC_ID_PATTERN
 from .schemas import (
-    ErrorSchema, FacetValueSchema, HitSchema, ImportFormSchema, ImportJobSchema, MeSchema, NewTokenSchema, RecordLinksSchema,
+    DraftListArgsSchema, DraftSchema, DraftSummarySchema, ErrorSchema, FacetValueSchema, HitSchema, MessageSchema,
+    VersionDetailSchema, VersionSchema, ImportFormSchema, ImportJobSchema, MeSchema, NewTokenSchema, RecordLinksSchema,
     SearchResultSchema, SimilarArgsSchema, SimilarResultSchema, SuggestArgsSchema, SuggestionSchema, TokenCreateSchema, TokenSchema,
 )
 
@@ -61,6 +62,8 @@ PHONE_PATTERN = r"^[+0-9][0-9\s\-()转#,/]{4,40}$"  # what Phone accepts, in ECM
 ID_PREFIX = {t: cls.PREFIX for t, cls in RECORD_CLASSES.items()}
 
 ERRORS = {
+    412: "版本不符：记录或草稿已被他人修改（响应中附当前版本）/ the record or draft changed meanwhile (the current one is in the answer)",
+    428: "须在 If-Match 中携带读取时的 ETag / send the ETag you read in If-Match",
     401: "需要登录：API 令牌（Authorization: Bearer）或会话 / sign in: an API token (Authorization: Bearer) or a session",
     400: "请求有误：未知排序或筛选、超出 10,000 条的页码、JSON 无法解析 / bad request: unknown sort or filter, "
          "a page beyond 10,000 results, malformed JSON",
@@ -220,10 +223,16 @@ def _search_parameters(plugin: MarshmallowPlugin) -> list[dict[str, Any]]:
     return params
 
 
+STALE = {"type": "object", "required": ["error"], "properties": {
+    "error": _ref("ErrorBody"),
+    "current": {"type": "object", "description": "记录的当前版本（对照用）/ the record as it is now, to compare"}}}
+
+
 def _responses(ok: dict[str, Any], *errors: int) -> dict[str, Any]:
     out = dict(ok)
     for status in errors:
-        out[str(status)] = {"description": ERRORS[status], "content": {"application/json": {"schema": _ref("Error")}}}
+        schema = STALE if status == 412 else _ref("Error")
+        out[str(status)] = {"description": ERRORS[status], "content": {"application/json": {"schema": schema}}}
     return out
 
 
@@ -234,6 +243,7 @@ def _json(description: str, schema: dict[str, Any], headers: dict[str, Any] | No
     return body
 
 
+ETAG = {"ETag": {"description": "记录的版本 / the record's revision", "schema": {"type": "string"}}}
 LOCATION = {"Location": {"description": "记录或任务的地址 / where the record or job is", "schema": {"type": "string", "format": "uri"}}}
 
 
@@ -243,6 +253,10 @@ def _paths(plugin: MarshmallowPlugin) -> dict[str, dict[str, Any]]:
                  "schema": {"type": "string", "pattern": PUBLIC_ID_PATTERN, "example": "ach-1"}}
     job_id = {"in": "path", "name": "job_id", "required": True, "description": "导入任务编号 / import job id",
               "schema": {"type": "integer", "minimum": 1, "maximum": 2147483647}}
+    draft_id = {"in": "path", "name": "draft_id", "required": True, "description": "草稿编号 / draft id",
+                "schema": {"type": "integer", "minimum": 1, "maximum": 2147483647}}
+    if_match = {"in": "header", "name": "If-Match", "required": True, "schema": {"type": "string", "pattern": r'^(W/)?"?[0-9]+"?$'},
+                "description": "读取时的 ETag（修改以哪个版本为准）/ the ETag you read: the revision your edit starts from"}
     query = lambda schema: _tidy_query(plugin.converter.schema2parameters(schema, location="query"))  # noqa: E731
     record_body = {"required": True, "content": {"application/json": {"schema": _ref("RecordCreate")}}}
     upload = plugin.converter.schema2jsonschema(ImportFormSchema)
@@ -283,18 +297,97 @@ def _paths(plugin: MarshmallowPlugin) -> dict[str, dict[str, Any]]:
             "parameters": [public_id],
             "get": {
                 "operationId": "get_record", "tags": ["records"], "summary": "读取记录 / read a record",
-                "responses": _responses({"200": _json("记录 / the record", any_record)}, 404),
+                "responses": _responses({"200": _json("记录 / the record", any_record, ETAG)}, 404),
             },
             "put": {
                 "operationId": "replace_record", "tags": ["records"], "summary": "替换记录 / replace a record",
-                "description": "整条替换：未给出的字段变为空。/ Replaces the whole record: fields left out become empty. Operators only.",
+                "description": "整条替换：未给出的字段变为空；须在 If-Match 中给出读取时的 ETag。/ Replaces the whole record: "
+                               "fields left out become empty; If-Match carries the ETag read. Administrators only (others: drafts).",
+                "parameters": [if_match],
                 "requestBody": {"required": True, "content": {"application/json": {
                     "schema": {"oneOf": [_ref(f"{n}Input") for n in RECORD_NAMES.values()]}}}},
-                "responses": _responses({"200": _json("记录 / the record", any_record)}, 400, 403, 404, 409, 415, 422),
+                "responses": _responses({"200": _json("记录 / the record", any_record, ETAG)}, 400, 403, 404, 409, 412, 415, 422, 428),
             },
             "delete": {
                 "operationId": "delete_record", "tags": ["records"], "summary": "删除记录 / delete a record",
                 "responses": _responses({"204": {"description": "已删除 / deleted"}}, 403, 404, 409),
+            },
+        },
+        "/records/{public_id}/withdraw": {
+            "parameters": [public_id],
+            "post": {
+                "operationId": "withdraw_record", "tags": ["records"], "summary": "撤回记录 / withdraw a record",
+                "description": "持有单位或管理员将已发布的记录撤下：不再公开，保留历史。/ The holder or an administrator takes a "
+                               "published record offline; it keeps its history.",
+                "responses": _responses({"200": _json("记录 / the record", any_record)}, 403, 404),
+            },
+        },
+        "/records/{public_id}/versions": {
+            "parameters": [public_id],
+            "get": {
+                "operationId": "record_versions", "tags": ["records"], "summary": "历史版本 / the record's history",
+                "description": "持有单位、审核专家和管理员可见 / for the holder, reviewers and administrators",
+                "responses": _responses({"200": _json("版本 / versions, newest first", {"type": "array", "items": _ref("Version")})}, 403, 404),
+            },
+        },
+        "/records/{public_id}/versions/{revision}": {
+            "parameters": [public_id, {"in": "path", "name": "revision", "required": True, "description": "版本号 / revision",
+                                       "schema": {"type": "integer", "minimum": 1, "maximum": 2147483647}}],
+            "get": {
+                "operationId": "record_version", "tags": ["records"], "summary": "一个版本及其改动 / one revision and its changes",
+                "responses": _responses({"200": _json("版本 / the revision", _ref("VersionDetail"))}, 403, 404),
+            },
+        },
+        "/drafts": {
+            "get": {
+                "operationId": "list_drafts", "tags": ["drafts"], "summary": "草稿 / drafts",
+                "description": "发布者：本单位的草稿；审核专家和管理员：全部（status=submitted 为待审核）。/ Publishers: their "
+                               "institution's drafts; reviewers and administrators: all (status=submitted: the review queue).",
+                "x-account": True, "parameters": query(DraftListArgsSchema),
+                "responses": _responses({"200": _json("草稿 / drafts", {"type": "array", "items": _ref("DraftSummary")})}, 422),
+            },
+            "post": {
+                "operationId": "create_draft", "tags": ["drafts"], "summary": "新建草稿 / make a draft",
+                "description": "新记录的草稿；给出 `record`（公开编号）则是对该已发布记录的修改。发布者的单位自动成为持有单位。/ A draft of "
+                               "a new record; with `record` (a public id), a change of that published record. A publisher's "
+                               "institution becomes a holder.",
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {"allOf": [
+                    _ref("RecordCreate"), {"type": "object", "properties": {"record": {"type": "string", "pattern": PUBLIC_ID_PATTERN}}}]}}}},
+                "responses": _responses({"201": _json("草稿 / the draft", _ref("Draft"), LOCATION)}, 400, 403, 404, 409, 415, 422),
+            },
+        },
+        "/drafts/{draft_id}": {
+            "parameters": [draft_id],
+            "get": {
+                "operationId": "get_draft", "tags": ["drafts"], "summary": "读取草稿 / read a draft", "x-account": True,
+                "responses": _responses({"200": _json("草稿 / the draft", _ref("Draft"))}, 404),
+            },
+            "put": {
+                "operationId": "update_draft", "tags": ["drafts"], "summary": "修改草稿 / change a draft",
+                "parameters": [if_match],
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {"oneOf": [_ref(f"{n}Input") for n in RECORD_NAMES.values()]}}}},
+                "responses": _responses({"200": _json("草稿 / the draft", _ref("Draft"))}, 400, 403, 404, 409, 412, 415, 422, 428),
+            },
+            "delete": {
+                "operationId": "discard_draft", "tags": ["drafts"], "summary": "放弃草稿 / discard a draft",
+                "responses": _responses({"200": _json("草稿 / the draft", _ref("Draft"))}, 403, 404, 409),
+            },
+        },
+        **{f"/drafts/{{draft_id}}/{step}": {
+            "parameters": [draft_id],
+            "post": {
+                "operationId": f"{step}_draft", "tags": ["drafts"], "summary": summary,
+                "requestBody": {"required": False, "content": {"application/json": {"schema": _ref("Message")}}},
+                "responses": _responses({"200": _json("草稿 / the draft", _ref("Draft"))}, 400, 403, 404, 409, 412, 415, 422),
+            },
+        } for step, summary in (("submit", "提交审核 / submit for review"), ("review", "开始审核 / start the review"),
+                                ("approve", "批准并发布 / approve and publish"), ("reject", "退回（须说明理由）/ reject (with a reason)"))},
+        "/drafts/{draft_id}/comments": {
+            "parameters": [draft_id],
+            "post": {
+                "operationId": "comment_draft", "tags": ["drafts"], "summary": "评论 / comment", "x-account": True,
+                "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("Message")}}},
+                "responses": _responses({"201": _json("草稿 / the draft", _ref("Draft"))}, 400, 404, 415, 422),
             },
         },
         "/records/{public_id}/similar": {
@@ -390,7 +483,8 @@ def openapi_document() -> dict[str, Any]:
         ("Error", ErrorSchema), ("FacetValue", FacetValueSchema), ("Hit", HitSchema), ("SearchResult", SearchResultSchema),
         ("SimilarResult", SimilarResultSchema), ("Suggestion", SuggestionSchema), ("RecordLinks", RecordLinksSchema),
         ("ImportJob", ImportJobSchema), ("Me", MeSchema), ("Token", TokenSchema), ("NewToken", NewTokenSchema),
-        ("TokenCreate", TokenCreateSchema),
+        ("TokenCreate", TokenCreateSchema), ("Draft", DraftSchema), ("DraftSummary", DraftSummarySchema),
+        ("Message", MessageSchema), ("Version", VersionSchema), ("VersionDetail", VersionDetailSchema),
     ):
         spec.components.schema(name, schema=schema)
     _record_components(spec, inputs)
@@ -407,6 +501,7 @@ def openapi_document() -> dict[str, Any]:
     spec.tag({"name": "search", "description": "检索与输入提示 / search and type-ahead"})
     spec.tag({"name": "records", "description": "记录 / records"})
     spec.tag({"name": "imports", "description": "批量导入 / bulk imports (operators)"})
+    spec.tag({"name": "drafts", "description": "草稿与审核 / drafts and their review"})
     spec.tag({"name": "account", "description": "当前账号与 API 令牌 / the caller's account and API tokens"})
     spec.tag({"name": "meta", "description": "本 API 的说明 / about this API"})
     doc = spec.to_dict()

@@ -1,14 +1,18 @@
-"""Records: read, similar records, and the operator's writes (create, replace, delete)."""
+"""Records: read (with an ETag: the revision), similar records, history, and the writes:
+administrators create, replace (If-Match: the revision the edit started from) and delete;
+the holder or an administrator withdraws. Publishers change records through drafts
+(``drafts.py``)."""
 from __future__ import annotations
 
+from datetime import timezone
 from typing import Any
 
-from flask import Response, jsonify, request
+from flask import Response, abort, jsonify, request
 from marshmallow import ValidationError
 
 from ..proxies import current_services
-from ..security import current_identity, require_admin
-from ..services.records import RecordService
+from ..security import current_identity, require_admin, require_signed_in
+from ..services.records import PermissionDenied, RecordService
 from ..urls import external_url
 from . import bp
 from .common import json_object, record_class, record_links
@@ -24,11 +28,28 @@ def record_body(service: RecordService, rec: Any) -> dict[str, Any]:
     return data
 
 
+def etag(rec: Any) -> str:
+    return f'"{rec.revision_id}"'
+
+
+def expected_revision() -> int:
+    """The revision an edit started from, from If-Match (the ETag of the read): required, so
+    that no edit overwrites another one it never saw (428 without it)."""
+    value = (request.headers.get("If-Match") or "").strip()
+    if not value:
+        abort(428, description="修改须携带 If-Match（读取记录时的 ETag）/ send If-Match with the ETag you read")
+    value = value.removeprefix("W/").strip('"')
+    if not value.isdigit():
+        abort(412, description="If-Match 应为记录的 ETag / If-Match must be the record's ETag")
+    return int(value)
+
+
 @bp.get("/records/<public_id>")
 def get_record(public_id: str):
     cls = record_class(public_id)
     service = current_services.for_type(cls.RECORD_TYPE)
-    return jsonify(record_body(service, service.get(current_identity(), public_id)))
+    rec = service.get(current_identity(), public_id)
+    return jsonify(record_body(service, rec)), 200, {"ETag": etag(rec)}
 
 
 @bp.get("/records/<public_id>/similar")
@@ -68,7 +89,10 @@ def replace_record(public_id: str):
     if body.get("record_type") not in (None, cls.RECORD_TYPE):
         raise ValidationError({"record_type": [f"与记录编号不符，应为 {cls.RECORD_TYPE} / does not match the id: {cls.RECORD_TYPE}"]})
     service = current_services.for_type(cls.RECORD_TYPE)
-    return jsonify(record_body(service, service.update(identity, public_id, body)))
+    service.get(identity, public_id)  # 404 before anything else
+    revision = expected_revision()
+    rec = service.update(identity, public_id, body, expected_revision=revision)  # a stale revision: 412 with the current record
+    return jsonify(record_body(service, rec)), 200, {"ETag": etag(rec)}
 
 
 @bp.delete("/records/<public_id>")
@@ -80,3 +104,55 @@ def delete_record(public_id: str):
     response = Response(status=204)
     del response.headers["Content-Type"]  # no body, so no type
     return response
+
+
+@bp.post("/records/<public_id>/withdraw")
+def withdraw_record(public_id: str):
+    """Take a published record offline (its holder or an administrator)."""
+    identity = require_signed_in()
+    cls = record_class(public_id)
+    service = current_services.for_type(cls.RECORD_TYPE)
+    rec = service.withdraw(identity, public_id)
+    current_services.audit.record(identity, "record.withdraw", rec.public_id, {})
+    from ..extensions import db
+
+    db.session.commit()
+    return jsonify(record_body(service, rec)), 200, {"ETag": etag(rec)}
+
+
+def _history_of(public_id: str):
+    identity = require_signed_in()
+    cls = record_class(public_id)
+    service = current_services.for_type(cls.RECORD_TYPE)
+    rec = service.get(identity, public_id)
+    if not (identity.is_reviewer or service.can_maintain(identity, rec)):
+        raise PermissionDenied("历史版本仅对持有单位、审核专家和管理员开放 / the history is for the holder, reviewers and administrators")
+    return rec
+
+
+def version_body(v: Any) -> dict[str, Any]:
+    at = v.created_at
+    return {"revision": v.revision, "status": v.status, "change": v.change, "actor": v.actor,
+            "draft": f"draft-{v.draft_id}" if v.draft_id else None,
+            "created_at": (at if at.tzinfo else at.replace(tzinfo=timezone.utc)).isoformat() if at else None}
+
+
+@bp.get("/records/<public_id>/versions")
+def record_versions(public_id: str):
+    rec = _history_of(public_id)
+    return jsonify([version_body(v) for v in current_services.versions.history(rec.RECORD_TYPE, rec.id)])
+
+
+@bp.get("/records/<public_id>/versions/<int(min=1, max=2147483647):revision>")
+def record_version(public_id: str, revision: int):
+    from ..services.versions import diff
+
+    rec = _history_of(public_id)
+    versions = current_services.versions
+    version = versions.get(rec.RECORD_TYPE, rec.id, revision)
+    if version is None:
+        abort(404, description="没有这个版本 / no such version")
+    before = versions.previous(version)
+    changes = diff(before.data if before else None, version.data)
+    return jsonify({**version_body(version), "data": version.data,
+                    "changes": [{"field": c.path, "before": c.before, "after": c.after} for c in changes]})

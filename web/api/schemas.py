@@ -155,6 +155,82 @@ class ImportJobSchema(Schema):
     links = fields.Nested(JobLinksSchema, required=True)
 
 
+class DraftCommentSchema(Schema):
+    author = fields.String(required=True)
+    role = fields.String(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(("comment", "submit", "approve", "reject")))
+    body = fields.String(required=True)
+    created_at = fields.String(required=True, allow_none=True, metadata={"description": "ISO 8601 (UTC)"})
+
+
+class DraftLinksSchema(Schema):
+    self = fields.Url(required=True)
+    html = fields.Url(required=True, metadata={"description": "草稿页面 / the draft's page"})
+
+
+class DraftSummarySchema(Schema):
+    id = fields.Integer(required=True)
+    record_type = fields.String(required=True, validate=validate.OneOf(WRITABLE_TYPES))
+    status = fields.String(required=True, validate=validate.OneOf(("draft", "submitted", "in_review", "rejected", "published", "discarded")))
+    title = fields.String(required=True)
+    record = fields.String(required=True, allow_none=True, metadata={"description": "所修改（或批准后所成为）的记录 / the record it edits, or became"})
+    institution = fields.String(required=True, allow_none=True, metadata={"description": "所属单位 / its institution, org-N"})
+    revision = fields.Integer(required=True, metadata={"description": "草稿自身的版本（ETag）/ the draft's own revision (its ETag)"})
+    base_revision = fields.Integer(required=True, allow_none=True, metadata={"description": "修改开始时记录的版本 / the record's revision the edit started from"})
+    reason = fields.String(required=True, allow_none=True, metadata={"description": "退回理由 / why it was rejected"})
+    created_at = fields.String(required=True, allow_none=True)
+    updated_at = fields.String(required=True, allow_none=True)
+    submitted_at = fields.String(required=True, allow_none=True)
+    reviewed_at = fields.String(required=True, allow_none=True)
+    links = fields.Nested(DraftLinksSchema, required=True)
+
+
+class DraftSchema(DraftSummarySchema):
+    data = fields.Dict(required=True, metadata={"description": "记录内容（与 POST /records 相同的形式）/ the record, as POST /records takes it"})
+    comments = fields.List(fields.Nested(DraftCommentSchema), required=True)
+
+
+class MessageSchema(_Args):
+    message = fields.String(load_default="", validate=validate.Length(max=4000),
+                            metadata={"description": "意见、退回理由或评论 / a comment, the reason of a rejection"})
+
+
+class VersionSchema(Schema):
+    revision = fields.Integer(required=True)
+    status = fields.String(required=True)
+    change = fields.String(required=True, metadata={"description": "created, updated, imported, approved, withdrawn, deleted"})
+    actor = fields.String(required=True)
+    draft = fields.String(required=True, allow_none=True)
+    created_at = fields.String(required=True, allow_none=True)
+
+
+class FieldChangeSchema(Schema):
+    field = fields.String(required=True)
+    before = fields.Raw(required=True, allow_none=True)
+    after = fields.Raw(required=True, allow_none=True)
+
+
+class VersionDetailSchema(VersionSchema):
+    data = fields.Dict(required=True, metadata={"description": "该版本的记录 / the record at this revision"})
+    changes = fields.List(fields.Nested(FieldChangeSchema), required=True, metadata={"description": "与上一版本相比 / against the revision before"})
+
+
+class DraftListArgsSchema(_Args):
+    status = fields.List(fields.String(validate=validate.OneOf(("draft", "submitted", "in_review", "rejected", "published", "discarded"))),
+                         load_default=None, metadata={"description": "按状态筛选（可重复）/ filter by status (repeatable)"})
+    type = fields.String(load_default=None, validate=validate.OneOf(WRITABLE_TYPES), metadata={"description": "记录类型 / record type"})
+    size = fields.Integer(load_default=100, validate=validate.Range(min=1, max=500))
+
+    @pre_load
+    def lists(self, data: Any, **kwargs):
+        if hasattr(data, "getlist"):
+            out = {k: data.get(k) for k in data if k != "status"}
+            if "status" in data:
+                out["status"] = data.getlist("status")
+            return out
+        return data
+
+
 # -- accounts ------------------------------------------------------------------------------------
 
 class MeSchema(Schema):
@@ -186,7 +262,7 @@ class TokenCreateSchema(_Args):
 
 
 __all__ = [
-    "MeSchema", "TokenSchema", "NewTokenSchema", "TokenCreateSchema",
+    "DraftListArgsSchema", "DraftSchema", "DraftSummarySchema", "MessageSchema", "VersionSchema", "VersionDetailSchema", "MeSchema", "TokenSchema", "NewTokenSchema", "TokenCreateSchema",
     "SuggestArgsSchema", "SimilarArgsSchema", "ImportFormSchema", "ErrorSchema", "ErrorDetailSchema", "FacetValueSchema",
     "HitSchema", "SearchResultSchema", "SimilarResultSchema", "SuggestionSchema", "RecordLinksSchema", "ImportJobSchema",
     "WRITABLE_TYPES",

@@ -12,6 +12,7 @@ from flask import Flask
 from ..extensions import db
 from .accounts import AccountService
 from .audit import AuditLog
+from .drafts import DraftService
 from .indexing import RecordIndexer
 from .links import LinkService
 from .mail import Mailer, MailSettings
@@ -19,6 +20,7 @@ from .outbox import OutboxService
 from .records import CONFIGS, RecordService
 from .search import SearchService
 from .uow import UnitOfWork, unit_of_work
+from .versions import RecordVersions
 
 log = logging.getLogger(__name__)
 
@@ -32,12 +34,14 @@ class ServiceRegistry:
         session = db.session
         self.indexer = RecordIndexer(backend, session)
         self.outbox = OutboxService(session, self.indexer, int(app.config.get("OUTBOX_CLAIM_SECONDS", 120)))
-        self.records = {name: RecordService(config, session, self.unit_of_work) for name, config in CONFIGS.items()}
+        self.versions = RecordVersions(session, lambda rec: self.records[rec.RECORD_TYPE].dump(rec))
+        self.records = {name: RecordService(config, session, self.unit_of_work, self.versions) for name, config in CONFIGS.items()}
         self.search = SearchService(backend)
         self.links = LinkService(session, backend)
         self.audit = AuditLog(session)
         self.accounts = AccountService(session, app.config["SECRET_KEY"], self.audit, int(app.config.get("PASSWORD_RESET_SECONDS", 3600)))
         self.mailer = Mailer(MailSettings.from_config(app.config))
+        self.drafts = DraftService(session, self.records, self.unit_of_work, self.audit)
 
     def for_type(self, record_type: str) -> RecordService:
         return self.records[record_type]

@@ -47,6 +47,10 @@ class Identity:
     def can_see_unpublished(self) -> bool:
         return self.is_reviewer
 
+    def acts_for_any(self, institution_ids: set[int]) -> bool:
+        """Whether this identity maintains a record held by these institutions."""
+        return self.is_admin or (self.is_publisher and self.institution_id in institution_ids)
+
     def acts_for(self, institution_id: int | None) -> bool:
         """Whether this identity may publish and maintain the records of that institution."""
         return self.is_admin or (self.is_publisher and institution_id is not None and institution_id == self.institution_id)

@@ -73,6 +73,18 @@ class ImportService:
         return cls(db.session, current_app.config["INGEST_UPLOAD_DIR"], current_app.extensions.get("celery"))
 
     # -- creating jobs ----------------------------------------------------------------------------
+    def default_institution(self, identity: Identity | None, given: str | None) -> str | None:
+        """The institution for rows that name none: the one given, else a publisher's own (a
+        publisher's rows are their institution's whatever the file says)."""
+        if given and given.strip():
+            return given.strip()
+        if identity is not None and identity.is_publisher:
+            from ..models import Institution
+
+            inst = self.session.get(Institution, identity.institution_id)
+            return inst.name if inst else None
+        return None
+
     def create_file_job(self, identity: Identity | None, source: str | Path | BinaryIO, filename: str, *,
                         record_type: str | None = None, reader: str | None = None,
                         options: dict[str, Any] | None = None) -> ImportJob:
@@ -118,17 +130,22 @@ class ImportService:
         self.celery.send_task(task, args=[job.id])
 
     # -- following and cancelling -----------------------------------------------------------------
-    def get(self, job_id: int) -> ImportJob:
+    def get(self, job_id: int, identity: Identity | None = None) -> ImportJob:
+        """A job; with ``identity``, only one that identity may follow (administrators: every
+        job; anyone else: their own), else not found."""
         job = self.session.get(ImportJob, job_id) if 1 <= job_id <= MAX_JOB_ID else None
-        if job is None:
+        if job is None or (identity is not None and not identity.is_admin and job.submitted_by != identity.id):
             raise RecordNotFound(f"import job {job_id}")
         return job
 
-    def recent(self, limit: int = 50) -> list[ImportJob]:
-        return list(self.session.scalars(select(ImportJob).order_by(ImportJob.id.desc()).limit(limit)))
+    def recent(self, limit: int = 50, identity: Identity | None = None) -> list[ImportJob]:
+        query = select(ImportJob).order_by(ImportJob.id.desc()).limit(limit)
+        if identity is not None and not identity.is_admin:
+            query = query.where(ImportJob.submitted_by == identity.id)
+        return list(self.session.scalars(query))
 
     def cancel(self, identity: Identity | None, job_id: int) -> ImportJob:
-        job = self.get(job_id)
+        job = self.get(job_id, identity)
         if identity is not None and not identity.is_admin and identity.id != job.submitted_by:
             raise PermissionDenied("only the submitter or an administrator can cancel an import")
         if not job.finished:

@@ -74,10 +74,19 @@ class RecordIndexer:
                 yield rec.INDEX, to_index_doc(rec)
 
     def index_records(self, records: Iterable[Any]) -> BulkReport:
+        """Index published records; any other (a withdrawn one) leaves the index: only what the
+        public may see is in it."""
+        records = list(records)
+        hidden = [r for r in records if r.status != "published"]
         by_index: dict[str, list[IndexDoc]] = defaultdict(list)
-        for index, doc in self.documents(records):
+        for index, doc in self.documents(r for r in records if r.status == "published"):
             by_index[index].append(doc)
         report = BulkReport()
+        gone: dict[str, list[tuple[str, int]]] = defaultdict(list)
+        for rec in hidden:
+            gone[rec.INDEX].append((rec.public_id, rec.revision_id))
+        for index, ids in gone.items():
+            report.merge(self.backend.delete_documents(index, ids))
         for index in INDEX_ORDER:
             if by_index.get(index):
                 report.merge(self.backend.index_documents(index, by_index[index]))
@@ -110,7 +119,7 @@ class RecordIndexer:
         counts = self.institution_counts() if cls is Institution else {}
         last = 0
         while True:
-            rows = self.session.scalars(select(cls).where(cls.id > last).order_by(cls.id).limit(BATCH)).all()
+            rows = self.session.scalars(select(cls).where(cls.id > last, cls.status == "published").order_by(cls.id).limit(BATCH)).all()
             if not rows:
                 return
             for rec in rows:
@@ -129,7 +138,7 @@ class RecordIndexer:
         for index in indices or INDEX_ORDER:
             cls = BY_INDEX[index]
             self.backend.refresh(index)  # compare against every acknowledged write
-            store = {f"{cls.PREFIX}-{i}": rev for i, rev in self.session.execute(select(cls.id, cls.revision_id))}
+            store = {f"{cls.PREFIX}-{i}": rev for i, rev in self.session.execute(select(cls.id, cls.revision_id).where(cls.status == "published"))}
             indexed = dict(self.backend.iter_versions(index))
             check = IndexCheck(index, len(store), len(indexed))
             for pid, rev in store.items():

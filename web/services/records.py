@@ -18,7 +18,7 @@ from ..models import Achievement, AchievementInstitution, Institution, Instrumen
 from ..models.common import utcnow
 from ..schemas import SCHEMAS
 from .identity import Identity
-from .uow import DeleteFromIndexOp, IndexOp, UnitOfWork
+from .uow import DeleteFromIndexOp, IndexOp, UnitOfWork, VersionOp
 
 
 class RecordNotFound(LookupError):
@@ -31,6 +31,35 @@ class PermissionDenied(PermissionError):
 
 class RecordInUse(Exception):
     """The record is referenced by others (an institution that still holds records)."""
+
+
+class StaleRevision(Exception):
+    """An edit started from an older revision than the record's: refused, never merged silently.
+    ``current`` is the record as it is now, for the caller to compare."""
+
+    def __init__(self, expected: int, current: Any):
+        super().__init__(f"expected revision {expected}, the record is at {current.revision_id}")
+        self.expected, self.current = expected, current
+
+
+class PreviewResolver:
+    """An InstitutionResolver for previews: finds existing institutions, and for unknown names
+    makes institutions that are never added to the session."""
+
+    def __init__(self, session: Session):
+        self.session = session
+        self._cache: dict[str, Institution] = {}
+
+    def get(self, name: str, **defaults: Any) -> Institution:
+        official = normalize.institution_name(name)
+        key = normalize.institution_key(official)
+        if key not in self._cache:
+            with self.session.no_autoflush:
+                found = self.session.scalar(select(Institution).where(Institution.name_key == key))
+            self._cache[key] = found or Institution(name=official, name_key=key, status="published")
+        return self._cache[key]
+
+    looks_like_organisation = staticmethod(lambda name: InstitutionResolver.looks_like_organisation(name))
 
 
 class InstitutionResolver:
@@ -233,6 +262,14 @@ class Matcher:
                     rows.append(rec)
 
 
+def holder_ids(rec: Any) -> set[int]:
+    """The institutions that hold a record (an institution holds itself): whose publishers
+    maintain it."""
+    if isinstance(rec, Institution):
+        return {rec.id} if rec.id is not None else set()
+    return {i.id for i in linked_institutions(rec) if i.id is not None}
+
+
 def linked_institutions(rec: Any) -> list[Institution]:
     """Institutions whose index documents (record counts) change with ``rec``."""
     if isinstance(rec, Achievement):
@@ -289,11 +326,16 @@ class UpsertResult:
 
 
 class RecordService:
-    def __init__(self, config: RecordServiceConfig, session: Session, unit_of_work: Callable[[], Any]):
+    def __init__(self, config: RecordServiceConfig, session: Session, unit_of_work: Callable[[], Any], versions: Any = None):
         self.config = config
         self.session = session
         self.unit_of_work = unit_of_work  # () -> context manager yielding a UnitOfWork
         self.schema = config.schema()  # marshmallow schemas are reusable; building one is not free
+        self.versions = versions  # RecordVersions: every change kept (set by the registry)
+
+    def _version(self, uow: UnitOfWork, rec: Any, change: str, identity: Identity, **details: Any) -> None:
+        if self.versions is not None:
+            uow.register(VersionOp(rec, change, self.versions.write, actor=identity, **details))
 
     # -- reads ------------------------------------------------------------------------------
     def get(self, identity: Identity, public_id: str) -> Any:
@@ -301,9 +343,26 @@ class RecordService:
         rec = self.session.get(self.config.model, number) if number is not None else None
         if rec is None:
             raise RecordNotFound(public_id)
-        if rec.status != "published" and not identity.can_see_unpublished():
-            raise RecordNotFound(public_id)  # drafts are invisible, not forbidden
+        if rec.status != "published" and not (identity.can_see_unpublished() or identity.acts_for_any(holder_ids(rec))):
+            raise RecordNotFound(public_id)  # withdrawn records are invisible, not forbidden
         return rec
+
+    def can_maintain(self, identity: Identity, rec: Any) -> bool:
+        """Administrators, and the publishers of an institution that holds the record."""
+        return identity.is_admin or identity.acts_for_any(holder_ids(rec))
+
+    def preview(self, data: dict[str, Any]) -> dict[str, Any]:
+        """The record that validated ``data`` would make, as the API would show it, without
+        writing anything (a draft's preview and its difference from the published record)."""
+        session = self.session
+        before = set(session.new)
+        with session.no_autoflush:
+            rec = self.config.model(status="published")
+            self.config.apply(rec, data, PreviewResolver(session))  # type: ignore[arg-type]
+            dumped = self.dump(rec)
+            for obj in set(session.new) - before:  # nothing of the preview may reach the store
+                session.expunge(obj)
+        return dumped
 
     def dump(self, rec: Any) -> dict[str, Any]:
         return self.schema.dump(self.config.data(rec))
@@ -318,15 +377,17 @@ class RecordService:
 
     def upsert(self, identity: Identity, data: dict[str, Any], uow: UnitOfWork, *, status: str = "published",
                resolver: InstitutionResolver | None = None, matcher: Matcher | None = None,
-               source: str | None = None) -> UpsertResult:
-        """Create, or update the record with the same natural key. ``data`` is validated.
-        Pass one ``resolver`` and one ``matcher`` for a whole batch (see ``upsert_many``)."""
-        if not identity.is_admin and identity.id is None:
-            raise PermissionDenied("sign in to publish records")
+               source: str | None = None, review: Any = None, record: Any = None) -> UpsertResult:
+        """Create, or update the record with the same natural key (or ``record``, when a draft of
+        it is approved). ``data`` is validated. Administrators write directly; a reviewer writes
+        only by approving a draft (``review``). Pass one ``resolver`` and one ``matcher`` for a
+        whole batch (see ``upsert_many``)."""
+        if not (identity.is_admin or (review is not None and identity.is_reviewer)):
+            raise PermissionDenied("只有管理员可以直接发布记录，其他人通过审核 / only administrators publish directly; others submit drafts for review")
         resolver = resolver or InstitutionResolver(self.session)
         matcher = matcher or self.matcher()
         with self.session.no_autoflush:
-            rec = matcher.find(data)
+            rec = record if record is not None else matcher.find(data)
             if rec is None:
                 rec = self.config.model(status=status)
                 if status == "published":
@@ -343,8 +404,15 @@ class RecordService:
             after = self.dump(rec)
             if {k: v for k, v in before.items() if k not in strip} == {k: v for k, v in after.items() if k not in strip}:
                 outcome = "unchanged"
+        if review is not None and rec.status != status:
+            rec.status = status  # an approved draft publishes (again) a withdrawn record
+            if status == "published" and rec.published_at is None:
+                rec.published_at = utcnow()
+            outcome = "updated" if outcome == "unchanged" else outcome
         if outcome != "unchanged":
             uow.register(IndexOp([rec, *linked_institutions(rec)]))
+            change = "approved" if review is not None else ("imported" if source not in (None, "api", "form") else outcome)
+            self._version(uow, rec, change, identity, draft_id=getattr(review, "id", None))
         return UpsertResult(rec, outcome)
 
     def upsert_many(self, identity: Identity, datas: list[dict[str, Any]], uow: UnitOfWork, *,
@@ -361,13 +429,37 @@ class RecordService:
             result = self.upsert(identity, data, uow, status=status)
         return result.record
 
-    def update(self, identity: Identity, public_id: str, raw: dict[str, Any]) -> Any:
+    def update(self, identity: Identity, public_id: str, raw: dict[str, Any], *, expected_revision: int | None = None) -> Any:
+        """Replace a record's fields (administrators). ``expected_revision`` is the revision the
+        edit started from: a record changed meanwhile raises StaleRevision instead of losing
+        the other change."""
+        if not identity.is_admin:
+            raise PermissionDenied("只有管理员可以直接修改记录，其他人通过审核 / only administrators edit directly; others submit drafts")
         rec = self.get(identity, public_id)
+        if expected_revision is not None and expected_revision != rec.revision_id:
+            raise StaleRevision(expected_revision, rec)
         data = self.validate(raw)
         with self.unit_of_work() as uow:
             with self.session.no_autoflush:
                 self.config.apply(rec, data, InstitutionResolver(self.session))
             uow.register(IndexOp([rec, *linked_institutions(rec)]))
+            self._version(uow, rec, "updated", identity)
+        return rec
+
+    def withdraw(self, identity: Identity, public_id: str, reason: str = "") -> Any:
+        """Take a published record offline (its holder or an administrator): it leaves the index
+        and the public pages, and stays in the store with its history."""
+        rec = self.get(identity, public_id)
+        if not self.can_maintain(identity, rec):
+            raise PermissionDenied("只有记录的持有单位或管理员可以撤回 / only the holder or an administrator withdraws a record")
+        if isinstance(rec, Institution):
+            raise PermissionDenied("单位不能撤回 / institutions are not withdrawn")
+        if rec.status == "withdrawn":
+            return rec
+        with self.unit_of_work() as uow:
+            rec.status = "withdrawn"
+            uow.register(IndexOp([rec, *linked_institutions(rec)]))
+            self._version(uow, rec, "withdrawn", identity)
         return rec
 
     def delete(self, identity: Identity, public_id: str) -> None:
@@ -383,9 +475,12 @@ class RecordService:
             if any(held.values()):
                 raise RecordInUse(f"该单位仍有关联记录 / the institution still holds records: {held}")
         with self.unit_of_work() as uow:
+            if self.versions is not None:  # the last state stays in the history
+                self.versions.write(rec, "deleted", actor=identity, revision=rec.revision_id + 1, status="deleted")
             uow.register(DeleteFromIndexOp(rec.INDEX, rec.public_id, rec.revision_id + 1))
             uow.register(IndexOp(linked_institutions(rec)))
             self.session.delete(rec)
 
 
-__all__ = ["RecordService", "RecordNotFound", "PermissionDenied", "RecordInUse", "ValidationError", "CONFIGS", "InstitutionResolver", "UpsertResult"]
+__all__ = ["RecordService", "RecordNotFound", "PermissionDenied", "RecordInUse", "StaleRevision", "ValidationError", "CONFIGS",
+           "InstitutionResolver", "UpsertResult", "holder_ids", "linked_institutions"]

@@ -18,6 +18,10 @@ class Operation:
     def on_register(self, uow: "UnitOfWork") -> None:
         """Runs when registered, inside the transaction."""
 
+    def before_commit(self, uow: "UnitOfWork") -> None:
+        """Runs after the flush (new rows have ids, updated ones their new revision), inside
+        the transaction, just before the commit."""
+
     def on_commit(self, uow: "UnitOfWork") -> None:
         """Runs after a successful commit."""
 
@@ -32,6 +36,18 @@ class IndexOp(Operation):
 class DeleteFromIndexOp(Operation):
     def __init__(self, index: str, doc_id: str, version: int):
         self.index, self.doc_id, self.version = index, doc_id, version
+
+
+class VersionOp(Operation):
+    """Keep the record as it is after this transaction as a version of its history. ``write``
+    does it (``RecordVersions.write``): it dumps the record, so it runs after the flush, when
+    the revision counter has moved."""
+
+    def __init__(self, record: Any, change: str, write: Callable[..., Any], **details: Any):
+        self.record, self.change, self.write, self.details = record, change, write, details
+
+    def before_commit(self, uow: "UnitOfWork") -> None:
+        self.write(self.record, self.change, **self.details)
 
 
 class CallbackOp(Operation):
@@ -61,9 +77,11 @@ class UnitOfWork:
         records = [r for op in ops if isinstance(op, IndexOp) for r in op.records]
         deletes = [op for op in ops if isinstance(op, DeleteFromIndexOp)]
         entries = []
-        if records or deletes:
-            self.session.flush()  # new records get their ids
+        if records or deletes or any(isinstance(op, VersionOp) for op in ops):
+            self.session.flush()  # new records get their ids, changed ones their revision
             entries = self.outbox.add(records) + [self.outbox.add_delete(d.index, d.doc_id, d.version) for d in deletes]
+        for op in ops:
+            op.before_commit(self)
         self.session.commit()
         if entries:
             self.dispatch([e.id for e in entries])

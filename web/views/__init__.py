@@ -9,6 +9,7 @@ def register_blueprints(app: Flask) -> None:
     from .export import bp as export_bp
     from .health import bp as health_bp
     from .imports import bp as imports_bp
+    from .publish import bp as publish_bp
     from .records import bp as records_bp
     from .search import bp as search_bp
     from ..api import bp as api_bp
@@ -18,6 +19,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(records_bp)
     app.register_blueprint(imports_bp)
     app.register_blueprint(account_bp)
+    app.register_blueprint(publish_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(export_bp)
 
