@@ -108,7 +108,7 @@ INGEST_CONFLICT_ATTEMPTS = 4
 # name they were uploaded with), the largest file in MB, how many files one record may have, and
 # how far an Office file (a zip) may unpack, in MB, all parts together (zip bombs).
 ATTACHMENT_DIR = None
-ATTACHMENT_MAX_MB = 20
+ATTACHMENT_MAX_MB = 20  # may be fractional (0.5)
 ATTACHMENT_MAX_PER_RECORD = 20
 ATTACHMENT_MAX_UNZIPPED_MB = 200
 

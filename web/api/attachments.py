@@ -106,8 +106,8 @@ def access_refused(exc: AccessRequestError):
 # -- files -------------------------------------------------------------------------------------------
 
 def _record(public_id: str) -> Any:
-    cls = record_class(public_id)
-    return current_services.for_type(cls.RECORD_TYPE).get(current_identity(), public_id)
+    record_class(public_id)  # 404 for anything that is not a record id
+    return current_services.attachments.record(current_identity(), public_id)
 
 
 @bp.get("/records/<public_id>/attachments")
@@ -166,8 +166,8 @@ def request_access(attachment_id: int):
     identity = require_signed_in()
     args = request_create.load(json_object())
     before = current_services.attachments.listed(identity, attachment_id).request
+    created = before is None or before.status == "rejected"  # (before it is reopened: the same row)
     req = current_services.access_requests.ask(identity, attachment_id, args["message"])
-    created = before is None or before.status == "rejected"
     location = external_url("api.get_access_request", request_id=req.id)
     return jsonify(request_body(req)), 201 if created else 200, {"Location": location}
 

@@ -41,8 +41,8 @@ class Attachment(db.Model):
     uploaded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
-    requests: Mapped[list["AccessRequest"]] = relationship(back_populates="attachment", cascade="all, delete-orphan",
-                                                           passive_deletes=True)
+    # deleted by the ORM, not only by the foreign key (SQLite does not enforce those by default)
+    requests: Mapped[list["AccessRequest"]] = relationship(back_populates="attachment", cascade="all, delete-orphan")
 
     @property
     def record_public_id(self) -> str:

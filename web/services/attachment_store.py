@@ -48,7 +48,7 @@ class FileStore:
                 while chunk := stream.read(CHUNK):
                     size += len(chunk)
                     if size > max_bytes:
-                        mb = max_bytes // MB
+                        mb = f"{max_bytes / MB:g}"
                         raise FileRefused("file_too_large", f"文件超过 {mb} MB", f"the file is larger than {mb} MB", status=413)
                     digest.update(chunk)
                     out.write(chunk)

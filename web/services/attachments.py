@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from .. import vocabularies
 from ..disclosure import ATTACHMENT
-from ..models import AccessRequest, Attachment
+from ..models import BY_PREFIX, AccessRequest, Attachment
 from .attachment_store import FileStore
 from .audit import AuditLog
 from .disclosures import DisclosureLog
@@ -46,7 +46,7 @@ class AttachmentSettings:
 
     @classmethod
     def from_config(cls, config: Any) -> "AttachmentSettings":
-        return cls(max_bytes=int(config.get("ATTACHMENT_MAX_MB") or 20) * MB,
+        return cls(max_bytes=int(float(config.get("ATTACHMENT_MAX_MB") or 20) * MB),
                    max_per_record=int(config.get("ATTACHMENT_MAX_PER_RECORD") or 20),
                    zip_limits=ZipLimits(max_unzipped=int(config.get("ATTACHMENT_MAX_UNZIPPED_MB") or 200) * MB))
 
@@ -89,6 +89,16 @@ class AttachmentService:
         self.log, self.audit, self.unit_of_work = log, audit, unit_of_work
 
     # -- reading ------------------------------------------------------------------------------
+    def record(self, identity: Identity, public_id: str) -> Any:
+        """The record a public id names, if ``identity`` may see it (its holder may, published
+        or not: files are attached before a record goes out)."""
+        cls = BY_PREFIX.get(public_id.split("-", 1)[0])
+        number = cls.parse_public_id(public_id) if cls is not None else None
+        rec = self.session.get(cls, number) if number is not None else None
+        if rec is None or not visible(identity, rec):
+            raise RecordNotFound(public_id)
+        return rec
+
     def record_of(self, identity: Identity, att: Attachment) -> Any:
         rec = load(self.session, att.record_type, att.record_id)
         if rec is None or not visible(identity, rec):

@@ -13,14 +13,12 @@ from flask_babel import gettext
 from ..downloads import file_response
 from ..forms.attachments import AccessRequestForm, UploadForm
 from ..i18n import lang
-from ..models import BY_PREFIX
 from ..proxies import current_services
 from ..security import current_identity, require_signed_in
 from ..services.access_requests import AccessRequestError
 from ..services.filetypes import MB, FileRefused
 from ..services.holdings import holds
 from ..services.identity import Identity
-from ..services.records import RecordNotFound
 
 bp = Blueprint("attachments", __name__)
 ATTACHMENT = "<int(min=1, max=2147483647):attachment_id>"
@@ -35,7 +33,7 @@ def attachment_section(identity: Identity, rec: Any) -> dict[str, Any]:
         "attachments": listing,
         "maintains": maintains,
         "hidden_confidential": 0 if identity.is_member else service.confidential_count(rec),
-        "attachment_max_mb": service.settings.max_bytes // MB,
+        "attachment_max_mb": f"{service.settings.max_bytes / MB:g}",
         "upload_form": UploadForm(prefix="up") if maintains else None,
         "request_forms": {item.attachment.id: AccessRequestForm(prefix=f"ar{item.attachment.id}")
                           for item in listing if item.access in ("none", "rejected")},
@@ -60,10 +58,7 @@ def _form_errors(form) -> str:
 @bp.post("/records/<public_id>/attachments")
 def upload(public_id: str):
     identity = require_signed_in()
-    cls = BY_PREFIX.get(public_id.split("-", 1)[0])
-    if cls is None or cls.parse_public_id(public_id) is None:
-        raise RecordNotFound(public_id)
-    rec = current_services.for_type(cls.RECORD_TYPE).get(identity, public_id)
+    rec = current_services.attachments.record(identity, public_id)
     form = UploadForm(prefix="up")
     if not form.validate_on_submit():
         flash(_form_errors(form) or gettext("请选择文件"), "error")
