@@ -21,7 +21,7 @@ from ..services.holdings import holds
 from ..services.identity import Identity
 
 bp = Blueprint("attachments", __name__)
-ATTACHMENT = "<int(min=1, max=2147483647):attachment_id>"
+ATTACHMENT = "<int:attachment_id>"  # ids beyond a row's range are 404 in the service
 
 
 def attachment_section(identity: Identity, rec: Any) -> dict[str, Any]:

@@ -64,7 +64,7 @@ def requests_page():
     )
 
 
-@bp.post("/access-requests/<int(min=1, max=2147483647):request_id>/decide")
+@bp.post("/access-requests/<int:request_id>/decide")
 def decide(request_id: int):
     identity = require_signed_in()
     form = DecisionForm(prefix=f"d{request_id}")
