@@ -83,6 +83,8 @@ def _finish_config(app: Flask) -> None:
             "control_folder": str(queue / "control"),
         }
     app.config["CELERY"] = celery
+    if not app.config.get("ATTACHMENT_DIR"):
+        app.config["ATTACHMENT_DIR"] = str(Path(app.instance_path) / "attachments")
     if not app.config.get("INGEST_UPLOAD_DIR"):
         app.config["INGEST_UPLOAD_DIR"] = str(Path(app.instance_path) / "uploads")
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):

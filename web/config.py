@@ -103,6 +103,15 @@ INGEST_BATCH_SIZE = 500
 # is rolled back and run again with fresh lookups, at most this many times in all.
 INGEST_CONFLICT_ATTEMPTS = 4
 
+# Files attached to records (PDF, PNG/JPEG/GIF/WebP images, Word/Excel/PowerPoint, old and new):
+# where they are kept (None: <instance>/attachments; never under the web root, never under the
+# name they were uploaded with), the largest file in MB, how many files one record may have, and
+# how far an Office file (a zip) may unpack, in MB, all parts together (zip bombs).
+ATTACHMENT_DIR = None
+ATTACHMENT_MAX_MB = 20  # may be fractional (0.5)
+ATTACHMENT_MAX_PER_RECORD = 20
+ATTACHMENT_MAX_UNZIPPED_MB = 200
+
 # Exports of a result set (CSV/XLSX) stop at this many rows.
 EXPORT_MAX_ROWS = 10_000
 # The site's public address (https://kjcg.example.cn), used for every absolute link: exported

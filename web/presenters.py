@@ -74,6 +74,7 @@ def achievement_rows(d: dict[str, Any]) -> list[Row]:
         Row(_("所属行业"), d.get("industry")),
         Row(_("学科分类"), d.get("discipline")),
         Row(_("知识产权"), [f"{_v('ip_type', i.get('type'))} {i.get('number')}" for i in d.get("ip") or []], "list"),
+        Row(_("联系人"), _contact(d.get("contact"))),
     ])
 
 
@@ -115,8 +116,13 @@ def patent_rows(d: dict[str, Any]) -> list[Row]:
     ])
 
 
+def _contact(contact: dict[str, Any] | None) -> str:
+    """Name, phone and e-mail on one line (members only: web/disclosure.py)."""
+    contact = contact or {}
+    return " ".join(x for x in (contact.get("name"), contact.get("phone"), contact.get("email")) if x)
+
+
 def instrument_rows(d: dict[str, Any]) -> list[Row]:
-    contact = d.get("contact") or {}
     return rows([
         Row(_("仪器编号"), d.get("asset_no")),
         Row(_("仪器分类"), _v("instrument_class", d.get("instrument_class"))),
@@ -138,7 +144,7 @@ def instrument_rows(d: dict[str, Any]) -> list[Row]:
         Row(_("启用日期"), day(d.get("commissioned_at"))),
         Row(_("经费来源"), _v("instrument_funding", d.get("funding"))),
         Row(_("年对外服务机时"), number(d.get("external_hours_per_year"))),
-        Row(_("联系人"), " ".join(x for x in (contact.get("name"), contact.get("phone"), contact.get("email")) if x)),
+        Row(_("联系人"), _contact(d.get("contact"))),
     ])
 
 
@@ -152,6 +158,7 @@ def institution_rows(d: dict[str, Any]) -> list[Row]:
         Row(_("地址"), d.get("address")),
         Row(_("简介"), d.get("description"), "long"),
         Row(_("网站"), d.get("website")),
+        Row(_("联系人"), _contact({"name": d.get("contact_name"), "phone": d.get("contact_phone"), "email": d.get("contact_email")})),
     ])
 
 

@@ -276,6 +276,33 @@ _add("record_type", "类型", "Record type",
      T("institution", "机构", "Institution", "单位"))
 
 
+# attachments and tiered disclosure (web/disclosure.py, web/services/attachments.py)
+_add("attachment_category", "附件类别", "Attachment category",
+     T("evaluation_proof", "评价证明", "Evaluation certificate"),
+     T("research_report", "研究报告", "Research report"),
+     T("novelty_search", "查新报告", "Novelty search report"),
+     T("test_report", "检测报告", "Test report"),
+     T("user_proof", "用户证明", "User reference"),
+     T("patent_certificate", "专利证书", "Patent certificate"),
+     T("brochure", "介绍材料", "Brochure"),
+     T("image", "图片", "Image"),
+     T("other", "其他", "Other"))
+
+_add("access_status", "申请状态", "Request status",
+     T("pending", "待处理", "Pending"),
+     T("approved", "已批准", "Approved"),
+     T("rejected", "已拒绝", "Rejected"))
+
+_add("disclosure_kind", "披露内容", "Disclosed",
+     T("contact", "联系方式", "Contact details"),
+     T("description", "完整介绍", "Full description"),
+     T("attachment", "保密附件", "Confidential file"))
+
+_add("disclosure_channel", "途径", "Channel",
+     T("page", "记录页面", "Record page"),
+     T("api", "API", "API"),
+     T("file", "文件下载", "File download"))
+
 def as_dict() -> dict[str, dict]:
     return {
         name: {"zh": v.zh, "en": v.en, "terms": [{"code": t.code, "zh": t.zh, "en": t.en, "aliases": list(t.aliases)} for t in v.terms]}

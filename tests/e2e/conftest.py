@@ -168,7 +168,40 @@ def live_app(tmp_path_factory):
 
     for role, email in E2E_USERS.items():
         add_user(app, role, email=email)
+    app.config["E2E_SAMPLES"].update(attachment_samples(app))
     return app
+
+
+def attachment_samples(app) -> dict[str, str]:
+    """A record of the e2e publisher's institution (the first) with a public PDF, a public image
+    and a confidential file; the reviewer's pending request for that file, and a disclosure (the
+    intermediary read the record), so the pages about them have something to show."""
+    from sqlalchemy import select
+
+    from tests import filesamples
+    from web.extensions import db
+    from web.models import AchievementInstitution, User
+    from web.proxies import current_services
+    from web.services.accounts import identity_of
+    from web.services.identity import system_identity
+
+    with app.app_context():
+        services = current_services
+        achievement_id = db.session.scalar(select(AchievementInstitution.achievement_id)
+                                           .order_by(AchievementInstitution.institution_id, AchievementInstitution.achievement_id).limit(1))
+        service = services.for_type("achievement")
+        rec = service.get(system_identity, f"ach-{achievement_id}")
+        for data, name, title, confidential in ((filesamples.PDF, "成果简介.pdf", "成果简介（公开）", False),
+                                                (filesamples.PNG, "样机照片.png", "样机照片", False),
+                                                (filesamples.PDF, "中试数据.pdf", "中试数据（保密）", True)):
+            att = services.attachments.upload(system_identity, rec, io.BytesIO(data), name, title=title, confidential=confidential)
+        def identity(role):
+            return identity_of(db.session.scalar(select(User).where(User.email == E2E_USERS[role])))
+
+        services.access_requests.ask(identity("reviewer"), att.id, "评审需要核对中试数据")
+        services.disclosures.show(identity("intermediary"), rec, service.dump(rec), channel="page")
+        db.session.remove()
+    return {"achievement-files": f"/records/ach-{achievement_id}"}
 
 
 # one account per role on the live server, all with tests.apps.PASSWORD

@@ -24,9 +24,15 @@ PAGES = {
     "reset": "/account/reset",
     "account": "/account/",
     "not-found": "/no-such-page",
+    # a record with files, as a visitor and as its maintainer (conftest.attachment_samples); the
+    # access requests and the disclosure log
+    "record-files": "sample:achievement-files",
+    "record-files-maintainer": "sample:achievement-files",
+    "access-requests": "/access-requests/",
+    "disclosures": "/disclosures/",
 }
 # pages that need an account: the tests sign in as the e2e administrator first (conftest.sign_in)
-SIGNED_IN_KINDS = {"imports", "import-job", "account"}
+SIGNED_IN_KINDS = {"imports", "import-job", "account", "record-files-maintainer", "access-requests", "disclosures"}
 SEARCH_KINDS = [k for k in PAGES if k.startswith("search-")]
 RECORD_KINDS = ["achievement", "patent", "instrument", "institution", "institution-long", "patent-long", "patent-english", "instrument-long"]
 

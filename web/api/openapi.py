@@ -30,6 +30,8 @@ from ..schemas.search_args import SearchArgsSchema
 from ..search_options import FACETS, SORTS
 from . import bp
 from .common import PUBLIC_ID_PATTERN
+from .openapi_attachments import COMPONENTS as ATTACHMENT_COMPONENTS
+from .openapi_attachments import paths as attachment_paths
 from .schemas import (
     DraftListArgsSchema, DraftSchema, DraftSummarySchema, ErrorSchema, FacetValueSchema, HitSchema, MessageSchema,
     VersionDetailSchema, VersionSchema, ImportFormSchema, ImportJobSchema, MeSchema, NewTokenSchema, RecordLinksSchema,
@@ -50,6 +52,10 @@ also write records and import files.
 * 代码表字段返回代码；写入时可用代码或中英文名称 / vocabulary fields answer codes; writes accept a
   code or its Chinese or English label.
 * 错误统一为 `{"error": {"code", "message", "details"}}` / every error has that shape.
+* 分级公开 / tiered disclosure: anyone reads published records; contact details and full
+  descriptions need an account (`withheld` lists what a caller without one did not get), and
+  confidential files an access request their holder approved. Members' reads of those are
+  logged for the holder (`GET /disclosures`).
 * 身份 / identity: anyone reads published records. Writes need a credential: an API token in
   `Authorization: Bearer <token>` (made on the account page or with `POST /tokens`; shown once,
   stored hashed), or the site's session cookie together with its CSRF token in `X-CSRFToken`.
@@ -185,6 +191,11 @@ def _finish_records(doc: dict[str, Any]) -> None:
         out["links"] = _ref("RecordLinks")
         for key in SYSTEM_TIMES:  # drafts have no published_at; the dump writes null
             out[key]["nullable"] = True
+        out["withheld"] = {  # web/disclosure.py
+            "type": "array", "items": {"type": "string"}, "readOnly": True,
+            "description": "未登录时省略或缩短的字段（联系方式、完整介绍等），登录后可见 / the fields a caller without an account "
+                           "does not get in full (left out, or shortened to an excerpt): contact details, the full "
+                           "description ...; empty for signed-in members"}
         schemas[name]["required"] = sorted({*schemas[name].get("required", []), "id", "record_type", "links"})
         given = schemas[f"{name}Input"]
         given["properties"] = {
@@ -270,6 +281,7 @@ def _paths(plugin: MarshmallowPlugin) -> dict[str, dict[str, Any]]:
     any_record = {"oneOf": [_ref(n) for n in RECORD_NAMES.values()]}  # record_type tells them apart
 
     return {
+        **attachment_paths(plugin, public_id),
         "/search": {"get": {
             "operationId": "search", "tags": ["search"], "summary": "检索 / search",
             "description": "科技成果、专利、仪器（type=all）或单一类型的检索，含分面、排序与翻页。/ Search all types or one, "
@@ -467,7 +479,8 @@ def _secured(operation: dict[str, Any]) -> dict[str, Any]:
     """Who may call an operation: anyone (reads; a token is optional) or a credential (writes,
     and reads that answer 403). Any call with a bad token answers 401."""
     responses = operation["responses"]
-    needs_account = operation.pop("x-account", False) or "403" in responses
+    public = operation.pop("x-public", False)  # a read anyone may make, that answers 403 for some files
+    needs_account = operation.pop("x-account", False) or ("403" in responses and not public)
     operation["security"] = ([{"bearerAuth": []}, {"sessionCookie": []}] if needs_account
                              else [{}, {"bearerAuth": []}, {"sessionCookie": []}])
     responses.setdefault("401", {"description": ERRORS[401], "content": {"application/json": {"schema": _ref("Error")}}})
@@ -484,7 +497,7 @@ def openapi_document() -> dict[str, Any]:
         ("SimilarResult", SimilarResultSchema), ("Suggestion", SuggestionSchema), ("RecordLinks", RecordLinksSchema),
         ("ImportJob", ImportJobSchema), ("Me", MeSchema), ("Token", TokenSchema), ("NewToken", NewTokenSchema),
         ("TokenCreate", TokenCreateSchema), ("Draft", DraftSchema), ("DraftSummary", DraftSummarySchema),
-        ("Message", MessageSchema), ("Version", VersionSchema), ("VersionDetail", VersionDetailSchema),
+        ("Message", MessageSchema), ("Version", VersionSchema), ("VersionDetail", VersionDetailSchema), *ATTACHMENT_COMPONENTS,
     ):
         spec.components.schema(name, schema=schema)
     _record_components(spec, inputs)
@@ -502,6 +515,8 @@ def openapi_document() -> dict[str, Any]:
     spec.tag({"name": "records", "description": "记录 / records"})
     spec.tag({"name": "imports", "description": "批量导入 / bulk imports (operators)"})
     spec.tag({"name": "drafts", "description": "草稿与审核 / drafts and their review"})
+    spec.tag({"name": "attachments", "description": "记录的附件（公开或保密）/ files on records, public or confidential"})
+    spec.tag({"name": "access requests", "description": "保密附件的查看申请与披露记录 / access to confidential files, and who saw what"})
     spec.tag({"name": "account", "description": "当前账号与 API 令牌 / the caller's account and API tokens"})
     spec.tag({"name": "meta", "description": "本 API 的说明 / about this API"})
     doc = spec.to_dict()

@@ -22,10 +22,11 @@ similar_args = SimilarArgsSchema()
 
 
 def record_body(service: RecordService, rec: Any) -> dict[str, Any]:
-    """The record as its schema dumps it (timestamps with their UTC offset), with its links."""
-    data = service.dump(rec)
-    data["links"] = record_links(rec.public_id)
-    return data
+    """The record as its schema dumps it (timestamps with their UTC offset), as this caller may
+    see it (``web/disclosure.py``: no contact details and a short summary without an account;
+    ``withheld`` names what was left out; a member's read is logged), with its links."""
+    shown = current_services.disclosures.show(current_identity(), rec, service.dump(rec), channel="api")
+    return {**shown.data, "withheld": list(shown.withheld), "links": record_links(rec.public_id)}
 
 
 def etag(rec: Any) -> str:

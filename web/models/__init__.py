@@ -1,6 +1,7 @@
 """SQLAlchemy models: the source of truth. The search index is derived from these rows."""
 from .account import ROLES, ApiToken, AuditEvent, User
 from .achievement import Achievement, AchievementInstitution
+from .attachment import ACCESS_STATES, AccessRequest, Attachment, DisclosureEvent
 from .ingest import HarvestSource, ImportJob, ImportRecordError, OutboxEntry
 from .institution import Institution
 from .instrument import Instrument
@@ -15,5 +16,5 @@ __all__ = [
     "Achievement", "AchievementInstitution", "Institution", "Instrument", "Patent", "PatentApplicant",
     "RECORD_CLASSES", "BY_PREFIX", "BY_INDEX", "HarvestSource", "ImportJob", "ImportRecordError", "OutboxEntry",
     "ROLES", "User", "ApiToken", "AuditEvent", "RecordDraft", "DraftComment", "RecordVersion", "DRAFT_STATES",
-    "OPEN_DRAFT_STATES",
+    "OPEN_DRAFT_STATES", "Attachment", "AccessRequest", "DisclosureEvent", "ACCESS_STATES",
 ]

@@ -10,9 +10,14 @@ from contextlib import AbstractContextManager
 from flask import Flask
 
 from ..extensions import db
+from . import attachment_cleanup
+from .access_requests import AccessRequestService
 from .accounts import AccountService
+from .attachment_store import FileStore
+from .attachments import AttachmentService, AttachmentSettings
 from .audit import AuditLog
 from .drafts import DraftService
+from .disclosures import DisclosureLog
 from .indexing import RecordIndexer
 from .links import LinkService
 from .mail import Mailer, MailSettings
@@ -42,6 +47,12 @@ class ServiceRegistry:
         self.accounts = AccountService(session, app.config["SECRET_KEY"], self.audit, int(app.config.get("PASSWORD_RESET_SECONDS", 3600)))
         self.mailer = Mailer(MailSettings.from_config(app.config))
         self.drafts = DraftService(session, self.records, self.unit_of_work, self.audit)
+        # tiered disclosure: the log of who saw what, files on records, access to confidential ones
+        self.disclosures = DisclosureLog(session, self.unit_of_work)
+        self.attachments = AttachmentService(session, FileStore(app.config["ATTACHMENT_DIR"]), AttachmentSettings.from_config(app.config),
+                                             self.disclosures, self.audit, self.unit_of_work)
+        self.access_requests = AccessRequestService(session, self.attachments, self.audit, self.unit_of_work)
+        attachment_cleanup.install()
 
     def for_type(self, record_type: str) -> RecordService:
         return self.records[record_type]

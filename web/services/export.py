@@ -20,8 +20,8 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from .. import disclosure, vocabularies
 from .. import search_options as opts
-from .. import vocabularies
 from .identity import Identity
 from .imports import spreadsheet_safe
 from .search import SearchParams, SearchService
@@ -181,7 +181,7 @@ class ExportService:
             page = replace(params, page=1, size=size, cursor=cursor, highlight=False)
             request, sort_key = self.search.build_request(identity, page)  # visibility is added there
             result = self.search.backend.search(replace(request, facets=()))
-            sources = [{**hit.source, "id": hit.id} for hit in result.hits]
+            sources = [{**disclosure.public_hit(hit.index, hit.source)[0], "id": hit.id} for hit in result.hits]
             seen += len(sources)
             cursor = result.next_cursor
             yield result.total, sort_key, sources, cursor is not None and seen < result.total

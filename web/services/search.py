@@ -15,6 +15,7 @@ from indexer import (
     SuggestRequest, Term, Terms, Text,
 )
 
+from .. import disclosure
 from .. import search_options as opts
 from ..models import BY_INDEX
 from .identity import Identity
@@ -225,7 +226,8 @@ class SearchService:
 
     @staticmethod
     def _hit(hit) -> dict[str, Any]:
-        src = hit.source
+        # hits are the same for everyone: the fields a visitor may see (web/disclosure.py)
+        src, highlights = disclosure.public_hit(hit.index, hit.source, hit.highlights)
         return {
             "id": hit.id,
             "record_type": src.get("record_type"),
@@ -233,7 +235,7 @@ class SearchService:
             "title": src.get("title"),
             "title_en": src.get("title_en"),
             "summary": src.get("summary"),
-            "highlights": hit.highlights,
+            "highlights": highlights,
             "source": {k: v for k, v in src.items() if k not in ("suggest",)},
         }
 

@@ -7,6 +7,7 @@ from .. import presenters
 from ..models import BY_PREFIX, Achievement, Institution, Instrument, Patent
 from ..proxies import current_services
 from ..security import current_identity
+from .attachments import attachment_section
 
 bp = Blueprint("records", __name__)
 
@@ -30,7 +31,8 @@ def record(public_id: str):
     identity = current_identity()
     service = current_services.for_type(cls.RECORD_TYPE)
     rec = service.get(identity, public_id)
-    data = service.dump(rec)
+    shown = current_services.disclosures.show(identity, rec, service.dump(rec), channel="page")  # web/disclosure.py
+    data = shown.data
     similar = [] if cls is Institution else current_services.search.similar(identity, cls.INDEX, public_id, size=6)
     return render_template(
         "record.html", rec=rec, data=data, record_type=cls.RECORD_TYPE,
@@ -38,4 +40,5 @@ def record(public_id: str):
         rows=presenters.ROWS[cls.RECORD_TYPE](data), holders=holders_of(rec),
         related=current_services.links.related(identity, rec), similar=similar,
         may_maintain=service.can_maintain(identity, rec), may_see_history=identity.is_reviewer or service.can_maintain(identity, rec),
+        withheld=shown.withheld, **attachment_section(identity, rec),
     )
