@@ -13,12 +13,15 @@ from ..extensions import db
 from .accounts import AccountService
 from .audit import AuditLog
 from .indexing import RecordIndexer
+from .institution_directory import InstitutionDirectory
+from .institution_merge import InstitutionMerge
 from .links import LinkService
 from .mail import Mailer, MailSettings
 from .outbox import OutboxService
 from .records import CONFIGS, RecordService
 from .search import SearchService
 from .uow import UnitOfWork, unit_of_work
+from .user_admin import UserAdmin
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +41,10 @@ class ServiceRegistry:
         self.audit = AuditLog(session)
         self.accounts = AccountService(session, app.config["SECRET_KEY"], self.audit, int(app.config.get("PASSWORD_RESET_SECONDS", 3600)))
         self.mailer = Mailer(MailSettings.from_config(app.config))
+        # administration (/admin): accounts, institutions and their merges
+        self.user_admin = UserAdmin(session, self.accounts, self.audit, self.mailer)
+        self.institutions = InstitutionDirectory(session)
+        self.merges = InstitutionMerge(session, self.audit, self.unit_of_work)
 
     def for_type(self, record_type: str) -> RecordService:
         return self.records[record_type]
