@@ -6,6 +6,7 @@ from flask import Flask
 
 def register_blueprints(app: Flask) -> None:
     from .account import bp as account_bp
+    from .admin import bp as admin_bp
     from .export import bp as export_bp
     from .health import bp as health_bp
     from .imports import bp as imports_bp
@@ -20,6 +21,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(account_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(export_bp)
+    app.register_blueprint(admin_bp)
 
     from ..auth import apply_throttles
     from ..templating import register_template_helpers
