@@ -28,7 +28,7 @@ from ..schemas import SCHEMAS
 from ..schemas.common import BaseRecordSchema, Phone, Str, StrList, Trl, Vocab, YearMonth
 from ..schemas.search_args import SearchArgsSchema
 from ..search_options import FACETS, SORTS
-from . import bp
+from . import admin_openapi, bp
 from .common import PUBLIC_ID_PATTERN
 from .schemas import (
     ErrorSchema, FacetValueSchema, HitSchema, ImportFormSchema, ImportJobSchema, MeSchema, NewTokenSchema, RecordLinksSchema,
@@ -367,6 +367,7 @@ def _paths(plugin: MarshmallowPlugin) -> dict[str, dict[str, Any]]:
             "operationId": "openapi", "tags": ["meta"], "summary": "本文档 / this document",
             "responses": {"200": _json("OpenAPI 3.0", {"type": "object"})},
         }},
+        **admin_openapi.admin_paths(query, _responses, _json, _ref),
     }
 
 
@@ -390,7 +391,7 @@ def openapi_document() -> dict[str, Any]:
         ("Error", ErrorSchema), ("FacetValue", FacetValueSchema), ("Hit", HitSchema), ("SearchResult", SearchResultSchema),
         ("SimilarResult", SimilarResultSchema), ("Suggestion", SuggestionSchema), ("RecordLinks", RecordLinksSchema),
         ("ImportJob", ImportJobSchema), ("Me", MeSchema), ("Token", TokenSchema), ("NewToken", NewTokenSchema),
-        ("TokenCreate", TokenCreateSchema),
+        ("TokenCreate", TokenCreateSchema), *admin_openapi.COMPONENTS,
     ):
         spec.components.schema(name, schema=schema)
     _record_components(spec, inputs)
@@ -408,6 +409,7 @@ def openapi_document() -> dict[str, Any]:
     spec.tag({"name": "records", "description": "记录 / records"})
     spec.tag({"name": "imports", "description": "批量导入 / bulk imports (operators)"})
     spec.tag({"name": "account", "description": "当前账号与 API 令牌 / the caller's account and API tokens"})
+    spec.tag(admin_openapi.TAG)
     spec.tag({"name": "meta", "description": "本 API 的说明 / about this API"})
     doc = spec.to_dict()
     doc["components"]["schemas"].update(inputs.to_dict()["components"]["schemas"])
