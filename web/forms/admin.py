@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, EmailField, HiddenField, SearchField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from .. import vocabularies
@@ -17,9 +18,9 @@ PUBLIC_INSTITUTION = r"^org-[1-9][0-9]{0,17}$"
 
 def role_choices(blank=None):
     """The roles in the reader's language (the ``user_role`` vocabulary), built per request."""
-    def choices() -> list[tuple[str, str]]:
+    def choices() -> list[SelectChoice]:
         roles = vocabularies.get("user_role")
-        return ([("", str(blank))] if blank is not None else []) + [(r, roles.label(r, lang())) for r in ROLES]
+        return ([SelectChoice("", str(blank))] if blank is not None else []) + [SelectChoice(r, roles.label(r, lang())) for r in ROLES]
     return choices
 
 
@@ -44,7 +45,8 @@ class UserFilterForm(FilterForm):
     q = SearchField(_l("姓名或邮箱"), validators=[Optional(), Length(max=100)])
     role = SelectField(_l("角色"), choices=role_choices(_l("全部角色")), validators=[Optional()], validate_choice=False)
     institution = institution_field(_l("单位"))
-    status = SelectField(_l("状态"), choices=[("", _l("全部")), ("active", _l("启用")), ("disabled", _l("停用"))],
+    status = SelectField(_l("状态"), choices=lambda: [SelectChoice("", str(_l("全部"))), SelectChoice("active", str(_l("启用"))),
+                                          SelectChoice("disabled", str(_l("停用")))],
                          validators=[Optional()], validate_choice=False)
 
 
