@@ -289,6 +289,7 @@ EN = {
     "请求有误": "Bad request",
     "读取": "Read",
     "账号": "Accounts",
+    "账号 #%(id)s 的操作及与其有关的事件": "Events by or about account #%(id)s",
     "账号 %(email)s 已创建。": "The account %(email)s was created.",
     "账号启用（停用后立即退出所有登录，令牌失效）": "Account enabled (disabling it signs it out everywhere and stops its tokens)",
     "账号已保存。": "The account was saved.",

@@ -315,6 +315,9 @@ def test_an_administrator_revokes_someone_elses_token(app):
     assert revoked.actor_id == admin.user_id
     recent = admin.get(f"/admin/users/{user_id}").get_data(as_text=True)
     assert "token.create" in recent and "user.create" in recent  # the account's recent events
+    everything = admin.get("/admin/audit", query_string={"user": user_id}).get_data(as_text=True)  # by it or about it
+    assert "<code>token.create</code>" in everything and "<code>user.create</code>" in everything
+    assert "<code>token.revoke</code>" not in everything and "共 2 条事件" in everything
 
 
 def test_accounts_through_the_api(app, smtp):

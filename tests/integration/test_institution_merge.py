@@ -260,6 +260,12 @@ def test_merging_through_the_api_with_a_dry_run_first(sqlite_app):
     assert done.status_code == 200 and done.get_json()["merged"] is True
     assert done.get_json()["moved"]["instruments"] == [ids["instrument"]]
     assert client.post(url, json={"target": f"org-{ids['target']}"}, headers=headers).status_code == 404  # gone
+    # the merged institution's number is never given out again: a newcomer under it would stay
+    # unsearchable behind the merged one's tombstone in the index
+    with app.app_context():
+        newcomer = create("institution", name="合并之后新建的示例研究院").public_id
+    assert newcomer != f"org-{ids['source']}"
+    assert newcomer in {h["id"] for h in search(client, type="institution", q="合并之后新建")["hits"]}
 
 
 def test_a_name_merged_twice_leads_to_the_last_institution(sqlite_app):

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, EmailField, HiddenField, SearchField, SelectField, StringField
+from wtforms import BooleanField, DateField, EmailField, HiddenField, IntegerField, SearchField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional, Regexp
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
+from wtforms.widgets import HiddenInput
 
 from .. import vocabularies
 from ..i18n import lang
@@ -91,3 +92,4 @@ class AuditFilterForm(FilterForm):
     target = StringField(_l("对象"), validators=[Optional(), Length(max=100)], render_kw={"placeholder": "user:5, org-3"})
     since = DateField(_l("起始日期"), validators=[Optional()])
     until = DateField(_l("截止日期（含）"), validators=[Optional()])
+    user = IntegerField(validators=[Optional(), NumberRange(min=1, max=2**31 - 1)], widget=HiddenInput())  # by or about this account

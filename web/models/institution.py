@@ -12,6 +12,10 @@ from .common import RecordMixin, json_list, utcnow
 
 class Institution(RecordMixin, db.Model):
     __tablename__ = "institutions"
+    # SQLite would give a deleted (merged) institution's row number to the next new one; the
+    # index keeps the deleted org-N's tombstone at a higher version, so the newcomer would never
+    # be searchable. AUTOINCREMENT never reuses a number (PostgreSQL's sequences never do).
+    __table_args__ = {"sqlite_autoincrement": True}
     PREFIX = "org"
     RECORD_TYPE = "institution"
     INDEX = "institutions"

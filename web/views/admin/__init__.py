@@ -37,7 +37,9 @@ def admin_time(value: datetime | None) -> str:
 @bp.app_template_filter("audit_details")
 def audit_details(details: Any, limit: int = 160) -> str:
     """An event's details as short JSON text (the CSV export has them whole)."""
-    text = json.dumps(details or {}, ensure_ascii=False, sort_keys=True)
+    if not details:
+        return ""
+    text = json.dumps(details, ensure_ascii=False, sort_keys=True)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

@@ -25,7 +25,8 @@ def _start_of(day: date) -> datetime:
 
 def audit_filters(form: AuditFilterForm) -> dict[str, Any]:
     """The service's filters from a validated form (the dates are whole days, both included)."""
-    filters: dict[str, Any] = {"action": form.action.data, "actor": form.actor.data, "target": (form.target.data or "").strip() or None}
+    filters: dict[str, Any] = {"action": form.action.data, "actor": form.actor.data, "target": (form.target.data or "").strip() or None,
+                               "involving": form.user.data}
     if form.since.data:
         filters["since"] = _start_of(form.since.data)
     if form.until.data:

@@ -47,6 +47,7 @@ def merge():
         form.target.errors = [gettext("没有这个单位，请从提示中选择。")]
     if target is None:
         return render_template("admin/merge.html", source=source, form=form, plan=None), (422 if form.target.errors else 200)
+    form.target.data = target.name  # the field shows a name, whether a name or an id was given
     plan = merges.plan(identity, source, target)
     confirm = MergeConfirmForm(data={"source": source.public_id, "target": target.public_id})
     return render_template("admin/merge.html", source=source, form=form, plan=plan, confirm=confirm, shown=PREVIEW_ITEMS)
