@@ -82,6 +82,7 @@ EN = {
     "发送链接": "Send the link",
     "取消导入": "Cancel import",
     "合并单位": "Merge institutions",
+    "合并期间有记录被同时修改，未做任何更改。请重新预览后再试。": "Records changed while merging, so nothing was changed. Preview again and retry.",
     "吉林省科技创新生态优化工程 · 科技成果转化信息服务平台": "Jilin Science and Technology Innovation Ecosystem Programme · Technology Transfer Information Service",
     "吉林省科技成果转化信息数据库": "Jilin Technology Transfer Database",
     "吉林省科技成果转化信息检索平台": "Jilin Technology Transfer Search",

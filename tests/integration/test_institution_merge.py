@@ -286,3 +286,25 @@ def test_a_name_merged_twice_leads_to_the_last_institution(sqlite_app):
         again = create("achievement", title="甲所的成果", institutions=["长春示例研究所"])  # the same record, found again
         assert db.session.scalar(select(func.count()).select_from(Achievement).where(Achievement.title == "甲所的成果")) == 1
         assert [i.id for i in again.institutions] == [c.id]
+
+
+def test_a_conflict_that_appears_after_the_checks_merges_nothing(sqlite_app, monkeypatch):
+    """Another import adds the same asset number to the target between the preview and the
+    commit: the store's unique rule stops the merge, and all of it is rolled back."""
+    from web.services.institution_merge import InstitutionMerge
+
+    app = sqlite_app
+    ids = make_duplicate(app)
+    with app.app_context():
+        create("instrument", name="同一台仪器", institution=TARGET, asset_no="HB-001")
+    monkeypatch.setattr(InstitutionMerge, "_find_problems", lambda self, plan: None)  # as if it came after the checks
+    before = held_by(app, ids["source"])
+    admin = signed_in(app, "admin")
+    answer = admin.post("/admin/institutions/merge", data={"source": f"org-{ids['source']}", "target": f"org-{ids['target']}",
+                                                           "csrf_token": admin.csrf})
+    assert answer.status_code == 303
+    assert "未做任何更改" in admin.get(answer.headers["Location"]).get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(Institution, ids["source"]) is not None
+        assert db.session.get(User, ids["publisher"]).institution_id == ids["source"]
+    assert held_by(app, ids["source"]) == before and current_services_events(app, "institution.merge") == []

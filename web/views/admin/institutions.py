@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
 from ...extensions import db
 from ...forms.admin import InstitutionSearchForm, MergeChoiceForm, MergeConfirmForm
@@ -65,6 +67,10 @@ def do_merge():
     except MergeRefused as refused:
         for reason in refused.reasons:
             flash(reason, "error")
+        return redirect(url_for("admin.merge", source=form.source.data, target=form.target.data), code=303)
+    except (IntegrityError, StaleDataError):  # a record changed between the plan and the commit: nothing was merged
+        db.session.rollback()
+        flash(gettext("合并期间有记录被同时修改，未做任何更改。请重新预览后再试。"), "error")
         return redirect(url_for("admin.merge", source=form.source.data, target=form.target.data), code=303)
     counts = plan.counts
     flash(gettext("已将“%(source)s”并入“%(target)s”：成果 %(a)s 项、专利 %(p)s 件、仪器 %(i)s 台、账号 %(u)s 个随之转移。",
