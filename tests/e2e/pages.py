@@ -23,6 +23,14 @@ PAGES = {
     "login": "/account/login",
     "reset": "/account/reset",
     "account": "/account/",
+    "admin": "/admin/",
+    "admin-users": "/admin/users",
+    "admin-user-new": "/admin/users/new",
+    "admin-user": "/admin/users/1",
+    "admin-institutions": "/admin/institutions",
+    "admin-duplicates": "/admin/institutions/duplicates",
+    "admin-merge": "/admin/institutions/merge?source=org-2&target=org-1",
+    "admin-audit": "/admin/audit",
     "not-found": "/no-such-page",
     # a record with files, as a visitor and as its maintainer (conftest.attachment_samples); the
     # access requests and the disclosure log
@@ -31,8 +39,9 @@ PAGES = {
     "access-requests": "/access-requests/",
     "disclosures": "/disclosures/",
 }
+ADMIN_KINDS = [k for k in PAGES if k.startswith("admin")]
 # pages that need an account: the tests sign in as the e2e administrator first (conftest.sign_in)
-SIGNED_IN_KINDS = {"imports", "import-job", "account", "record-files-maintainer", "access-requests", "disclosures"}
+SIGNED_IN_KINDS = {"imports", "import-job", "account", "record-files-maintainer", "access-requests", "disclosures", *ADMIN_KINDS}
 SEARCH_KINDS = [k for k in PAGES if k.startswith("search-")]
 RECORD_KINDS = ["achievement", "patent", "instrument", "institution", "institution-long", "patent-long", "patent-english", "instrument-long"]
 

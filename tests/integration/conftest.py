@@ -1,7 +1,8 @@
-"""Real services for integration tests: a Redis server, Celery worker processes, and an app
-configured like production (Redis broker) on either search engine."""
+"""Real services for integration tests: a Redis server, Celery worker processes, an SMTP server
+(``smtp``), and an app configured like production (Redis broker) on either search engine."""
 from __future__ import annotations
 
+import email
 import os
 import shutil
 import signal
@@ -11,6 +12,7 @@ import sys
 import time
 import uuid
 from contextlib import contextmanager
+from email import policy
 from pathlib import Path
 
 import pytest
@@ -196,3 +198,35 @@ def oai_server():
     with OaiTestServer(require("oai-pmh-dspace-mit"), batch_size=10) as srv:
         srv.live_count = sum(not r.deleted for r in srv.records.values())
         yield srv
+
+
+class Inbox:
+    """A real SMTP server on 127.0.0.1 that keeps what it receives."""
+
+    def __init__(self):
+        self.messages: list[email.message.EmailMessage] = []
+        self.port = 0
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+        self.messages.append(email.message_from_bytes(envelope.content, policy=policy.default))
+        return "250 OK"
+
+    def wait(self, n: int = 1, timeout: float = 10):
+        deadline = time.monotonic() + timeout
+        while len(self.messages) < n and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(self.messages) >= n, f"{len(self.messages)} messages arrived, {n} expected"
+        return self.messages[n - 1]
+
+
+@pytest.fixture(scope="module")
+def smtp():
+    """A real SMTP server (aiosmtpd) for the tests of one module; ``smtp.port``, ``smtp.wait(n)``."""
+    from aiosmtpd.controller import Controller
+
+    inbox = Inbox()
+    inbox.port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=inbox.port)
+    controller.start()
+    yield inbox
+    controller.stop()

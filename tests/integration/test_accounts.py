@@ -1,14 +1,12 @@
 """Accounts, closed by default: sign-in with throttles and lock-out, sessions that end, password
-reset through a real SMTP server (aiosmtpd), API tokens stored hashed, CSRF on every
+reset through a real SMTP server (aiosmtpd, the ``smtp`` fixture of conftest.py), API tokens stored hashed, CSRF on every
 cookie-authenticated write, trusted hosts, security headers and cookie flags, and the
 production configuration that refuses to start open."""
 from __future__ import annotations
 
-import email
 import hashlib
 import re
 import time
-from email import policy
 from urllib.parse import unquote
 
 import pytest
@@ -20,38 +18,6 @@ from web.extensions import db
 from web.models import ApiToken, AuditEvent, User
 
 DEMO = ["demo", "load", "--achievements", "8", "--patents", "4", "--instruments", "3"]
-
-
-class Inbox:
-    """A real SMTP server on 127.0.0.1 that keeps what it receives."""
-
-    def __init__(self):
-        self.messages: list[email.message.EmailMessage] = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
-        self.messages.append(email.message_from_bytes(envelope.content, policy=policy.default))
-        return "250 OK"
-
-    def wait(self, n: int = 1, timeout: float = 10):
-        deadline = time.monotonic() + timeout
-        while len(self.messages) < n and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert len(self.messages) >= n, f"{len(self.messages)} messages arrived, {n} expected"
-        return self.messages[n - 1]
-
-
-@pytest.fixture(scope="module")
-def smtp():
-    from aiosmtpd.controller import Controller
-
-    from .conftest import free_port
-
-    inbox = Inbox()
-    inbox.port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=inbox.port)
-    controller.start()
-    yield inbox
-    controller.stop()
 
 
 @pytest.fixture

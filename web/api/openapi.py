@@ -28,7 +28,7 @@ from ..schemas import SCHEMAS
 from ..schemas.common import BaseRecordSchema, Phone, Str, StrList, Trl, Vocab, YearMonth
 from ..schemas.search_args import SearchArgsSchema
 from ..search_options import FACETS, SORTS
-from . import bp
+from . import admin_openapi, bp
 from .common import PUBLIC_ID_PATTERN
 from .openapi_attachments import COMPONENTS as ATTACHMENT_COMPONENTS
 from .openapi_attachments import paths as attachment_paths
@@ -472,6 +472,7 @@ def _paths(plugin: MarshmallowPlugin) -> dict[str, dict[str, Any]]:
             "operationId": "openapi", "tags": ["meta"], "summary": "本文档 / this document",
             "responses": {"200": _json("OpenAPI 3.0", {"type": "object"})},
         }},
+        **admin_openapi.admin_paths(query, _responses, _json, _ref),
     }
 
 
@@ -498,6 +499,7 @@ def openapi_document() -> dict[str, Any]:
         ("ImportJob", ImportJobSchema), ("Me", MeSchema), ("Token", TokenSchema), ("NewToken", NewTokenSchema),
         ("TokenCreate", TokenCreateSchema), ("Draft", DraftSchema), ("DraftSummary", DraftSummarySchema),
         ("Message", MessageSchema), ("Version", VersionSchema), ("VersionDetail", VersionDetailSchema), *ATTACHMENT_COMPONENTS,
+        *admin_openapi.COMPONENTS,
     ):
         spec.components.schema(name, schema=schema)
     _record_components(spec, inputs)
@@ -518,6 +520,7 @@ def openapi_document() -> dict[str, Any]:
     spec.tag({"name": "attachments", "description": "记录的附件（公开或保密）/ files on records, public or confidential"})
     spec.tag({"name": "access requests", "description": "保密附件的查看申请与披露记录 / access to confidential files, and who saw what"})
     spec.tag({"name": "account", "description": "当前账号与 API 令牌 / the caller's account and API tokens"})
+    spec.tag(admin_openapi.TAG)
     spec.tag({"name": "meta", "description": "本 API 的说明 / about this API"})
     doc = spec.to_dict()
     doc["components"]["schemas"].update(inputs.to_dict()["components"]["schemas"])

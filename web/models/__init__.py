@@ -3,7 +3,7 @@ from .account import ROLES, ApiToken, AuditEvent, User
 from .achievement import Achievement, AchievementInstitution
 from .attachment import ACCESS_STATES, AccessRequest, Attachment, DisclosureEvent
 from .ingest import HarvestSource, ImportJob, ImportRecordError, OutboxEntry
-from .institution import Institution
+from .institution import Institution, InstitutionRedirect
 from .instrument import Instrument
 from .patent import Patent, PatentApplicant
 from .workflow import DRAFT_STATES, OPEN_DRAFT_STATES, DraftComment, RecordDraft, RecordVersion
@@ -13,7 +13,7 @@ BY_PREFIX = {cls.PREFIX: cls for cls in RECORD_CLASSES.values()}
 BY_INDEX = {cls.INDEX: cls for cls in RECORD_CLASSES.values()}
 
 __all__ = [
-    "Achievement", "AchievementInstitution", "Institution", "Instrument", "Patent", "PatentApplicant",
+    "Achievement", "AchievementInstitution", "Institution", "InstitutionRedirect", "Instrument", "Patent", "PatentApplicant",
     "RECORD_CLASSES", "BY_PREFIX", "BY_INDEX", "HarvestSource", "ImportJob", "ImportRecordError", "OutboxEntry",
     "ROLES", "User", "ApiToken", "AuditEvent", "RecordDraft", "DraftComment", "RecordVersion", "DRAFT_STATES",
     "OPEN_DRAFT_STATES", "Attachment", "AccessRequest", "DisclosureEvent", "ACCESS_STATES",

@@ -19,6 +19,8 @@ from .audit import AuditLog
 from .drafts import DraftService
 from .disclosures import DisclosureLog
 from .indexing import RecordIndexer
+from .institution_directory import InstitutionDirectory
+from .institution_merge import InstitutionMerge
 from .links import LinkService
 from .mail import Mailer, MailSettings
 from .outbox import OutboxService
@@ -26,6 +28,7 @@ from .records import CONFIGS, RecordService
 from .search import SearchService
 from .uow import UnitOfWork, unit_of_work
 from .versions import RecordVersions
+from .user_admin import UserAdmin
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +56,10 @@ class ServiceRegistry:
                                              self.disclosures, self.audit, self.unit_of_work)
         self.access_requests = AccessRequestService(session, self.attachments, self.audit, self.unit_of_work)
         attachment_cleanup.install()
+        # administration (/admin): accounts, institutions and their merges
+        self.user_admin = UserAdmin(session, self.accounts, self.audit, self.mailer)
+        self.institutions = InstitutionDirectory(session)
+        self.merges = InstitutionMerge(session, self.audit, self.unit_of_work)
 
     def for_type(self, record_type: str) -> RecordService:
         return self.records[record_type]

@@ -124,6 +124,7 @@ class AccountService:
         before = {k: getattr(user, k) for k in changes}
         if "role" in changes and changes["role"] not in ROLES:
             raise AccountError(f"未知的角色 / unknown role: {changes['role']}")
+        self._keep_an_administrator(actor, user, changes)
         role = changes.get("role", user.role)
         institution_id = changes.get("institution_id", user.institution_id)
         if role == "publisher" and institution_id is None:
@@ -136,6 +137,24 @@ class AccountService:
             user.login_version += 1  # a disabled account, or one whose powers changed, signs in again
         self.audit.record(actor, "user.update", f"user:{user.id}", {"before": before, "after": {k: getattr(user, k) for k in changes}})
         return user
+
+    def _keep_an_administrator(self, actor: Identity, user: User, changes: dict[str, Any]) -> None:
+        """Nobody disables or demotes themselves, and the platform never loses its last active
+        administrator (the other administrators' rows are locked meanwhile, on PostgreSQL)."""
+        stays_admin = changes.get("role", user.role) == "admin" and changes.get("active", user.active) is not False
+        if not (user.role == "admin" and user.active) or stays_admin:
+            return
+        if actor.user_id == user.id:
+            raise AccountError("不能停用自己的账号或取消自己的管理员角色 / you cannot disable your own account or give up your own "
+                               "administrator role")
+        others = self.session.scalars(select(User.id).where(User.role == "admin", User.active.is_(True), User.id != user.id)
+                                      .with_for_update()).all()
+        if not others:
+            raise AccountError("这是最后一个启用的管理员账号，不能停用或降级 / this is the last active administrator: it cannot be "
+                               "disabled or given another role")
+
+    def active_admins(self) -> int:
+        return self.session.scalar(select(func.count()).select_from(User).where(User.role == "admin", User.active.is_(True))) or 0
 
     # -- signing in ------------------------------------------------------------------------
     def authenticate(self, email: str, password: str) -> User:

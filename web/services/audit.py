@@ -5,10 +5,10 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from ..models import AuditEvent
@@ -39,18 +39,42 @@ class AuditLog:
         self.session.add(event)
         return event
 
-    def events(self, *, action: str | None = None, target: str | None = None, actor_id: int | None = None,
-               before_id: int | None = None, limit: int = 100) -> list[AuditEvent]:
-        query = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit)
+    @staticmethod
+    def _filtered(query: Select, *, action: str | None = None, target: str | None = None, actor_id: int | None = None,
+                  actor: str | None = None, involving: int | None = None, since: datetime | None = None,
+                  until: datetime | None = None, before_id: int | None = None) -> Select:
+        """``action``: a prefix ("user." or "institution.merge"); ``target``: exact ("user:5",
+        "org-3"); ``actor``: part of the actor's e-mail; ``involving``: a user id, events by or
+        about that account; ``since`` inclusive, ``until`` exclusive."""
         if action:
-            query = query.where(AuditEvent.action.startswith(action))
+            query = query.where(AuditEvent.action.startswith(action, autoescape=True))
         if target:
             query = query.where(AuditEvent.target == target)
         if actor_id:
             query = query.where(AuditEvent.actor_id == actor_id)
+        if actor:
+            query = query.where(AuditEvent.actor.contains(actor.strip().lower(), autoescape=True))
+        if involving:
+            query = query.where(or_(AuditEvent.actor_id == involving, AuditEvent.target == f"user:{involving}"))
+        if since:
+            query = query.where(AuditEvent.at >= _utc(since))
+        if until:
+            query = query.where(AuditEvent.at < _utc(until))
         if before_id:
             query = query.where(AuditEvent.id < before_id)
+        return query
+
+    def events(self, *, limit: int = 100, offset: int = 0, **filters: Any) -> list[AuditEvent]:
+        """Matching events, newest first (the filters: ``_filtered``)."""
+        query = self._filtered(select(AuditEvent), **filters).order_by(AuditEvent.id.desc()).limit(limit).offset(offset)
         return list(self.session.scalars(query))
+
+    def count(self, **filters: Any) -> int:
+        return self.session.scalar(self._filtered(select(func.count()).select_from(AuditEvent), **filters)) or 0
+
+    def actions(self) -> list[str]:
+        """Every action name the log holds (for the filter's suggestions)."""
+        return list(self.session.scalars(select(AuditEvent.action).distinct().order_by(AuditEvent.action)))
 
     def iter_all(self, **filters: Any) -> Iterator[AuditEvent]:
         before = None
@@ -62,14 +86,20 @@ class AuditLog:
             before = batch[-1].id
 
     def to_csv(self, **filters: Any) -> bytes:
-        """Every matching event, newest first; opens in Excel (UTF-8 BOM) without running formulas."""
+        """Every matching event (the filters of ``events``), newest first, times in UTC; opens in
+        Excel (UTF-8 BOM) without running formulas."""
         out = io.StringIO()
         writer = csv.writer(out)
         writer.writerow(["时间 time", "操作者 actor", "操作 action", "对象 target", "说明 summary", "详情 details"])
         for e in self.iter_all(**filters):
-            row = [e.at.isoformat() if e.at else "", e.actor, e.action, e.target or "", e.summary or "", _json(e.details)]
+            row = [_utc(e.at).isoformat() if e.at else "", e.actor, e.action, e.target or "", e.summary or "", _json(e.details)]
             writer.writerow(["'" + v if isinstance(v, str) and v.startswith(FORMULA_START) else v for v in row])
         return "\ufeff".encode() + out.getvalue().encode("utf-8")
+
+
+def _utc(value: datetime) -> datetime:
+    """Times are kept in UTC (SQLite keeps them without their offset): compare in UTC."""
+    return value.astimezone(timezone.utc) if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
 def _json(value: Any) -> str:

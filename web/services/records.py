@@ -18,6 +18,7 @@ from ..models import Achievement, AchievementInstitution, Institution, Instrumen
 from ..models.common import utcnow
 from ..schemas import SCHEMAS
 from .identity import Identity
+from .institution_redirects import find_institution, follow_natural_keys, merged_names
 from .uow import DeleteFromIndexOp, IndexOp, UnitOfWork, VersionOp
 
 
@@ -63,7 +64,8 @@ class PreviewResolver:
 
 
 class InstitutionResolver:
-    """Names -> Institution rows, creating unknown ones; one row per normalised name."""
+    """Names -> Institution rows, creating unknown ones; one row per normalised name. The name of
+    an institution merged into another finds that other one (``institution_redirects``)."""
 
     def __init__(self, session: Session):
         self.session = session
@@ -74,8 +76,7 @@ class InstitutionResolver:
         key = normalize.institution_key(official)
         inst = self._cache.get(key)
         if inst is None:
-            with self.session.no_autoflush:
-                inst = self.session.scalar(select(Institution).where(Institution.name_key == key))
+            inst = find_institution(self.session, key)
         if inst is None:
             inst = Institution(name=official, name_key=key, status="published", published_at=utcnow(), **defaults)
             self.session.add(inst)
@@ -169,7 +170,8 @@ def apply_instrument(rec: Instrument, data: dict[str, Any], resolver: Institutio
             setattr(rec, name, value)
     rec.shared = True if data.get("shared") is None else bool(data["shared"])
     rec.institution = resolver.get(data["institution"]) if data.get("institution") else None
-    rec.natural_key = _instrument_key(data)
+    # keyed by the institution it landed on: the same key as the data's, unless the name was merged away
+    rec.natural_key = _instrument_key(data, rec.institution.name_key if rec.institution is not None else None)
     _contact(rec, data.get("contact"))
 
 
@@ -186,9 +188,12 @@ def apply_institution(rec: Institution, data: dict[str, Any], resolver: Institut
         value = data.get(name)
         if value is not None or name not in ("type", "city"):
             setattr(rec, name, value)
-    rec.name = normalize.institution_name(data["name"])
-    rec.name_key = normalize.institution_key(rec.name)
-    rec.aliases = data.get("aliases") or []
+    name = normalize.institution_name(data["name"])
+    # the names merged into this institution stay its aliases, and never rename it back
+    merged = merged_names(resolver.session, rec.id) if rec.id is not None else []
+    if rec.id is None or normalize.institution_key(name) not in {normalize.institution_key(n) for n in merged}:
+        rec.name, rec.name_key = name, normalize.institution_key(name)
+    rec.aliases = list(dict.fromkeys([*(data.get("aliases") or []), *merged]))
     if rec.credit_code:
         rec.credit_code = rec.credit_code.upper()
 
@@ -203,10 +208,10 @@ def _achievement_key(data: dict[str, Any]) -> str:
     return normalize.title_key(data.get("title", ""), holders[0] if holders else None)
 
 
-def _instrument_key(data: dict[str, Any]) -> str | None:
+def _instrument_key(data: dict[str, Any], holder_key: str | None = None) -> str | None:
     if not data.get("asset_no") or not data.get("institution"):
         return None
-    return f"{normalize.institution_key(data['institution'])}|{normalize.clean_text(data['asset_no']).upper()}"
+    return f"{holder_key or normalize.institution_key(data['institution'])}|{normalize.clean_text(data['asset_no']).upper()}"
 
 
 def _accept_achievement(column: str, candidate: Achievement, data: dict[str, Any]) -> bool:
@@ -242,6 +247,12 @@ class Matcher:
                 chunk = values_list[i : i + 500]
                 for rec in self.session.scalars(select(model).where(getattr(model, column).in_(chunk))):
                     self.remember(rec)
+            # a key naming a merged institution finds the record now held by the one it became
+            missing = [v for v in values_list if (column, v) not in self._rows]
+            for value, rows in follow_natural_keys(self.session, model, column, missing).items():
+                for rec in rows:
+                    self.remember(rec)
+                self._rows.setdefault((column, value), []).extend(rows)
             self._loaded |= {(column, v) for v in values}
 
     def find(self, data: dict[str, Any]) -> Any:

@@ -8,6 +8,7 @@ def register_blueprints(app: Flask) -> None:
     from .account import bp as account_bp
     from .attachments import bp as attachments_bp
     from .disclosures import bp as disclosures_bp
+    from .admin import bp as admin_bp
     from .export import bp as export_bp
     from .health import bp as health_bp
     from .imports import bp as imports_bp
@@ -26,6 +27,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(export_bp)
     app.register_blueprint(attachments_bp)
     app.register_blueprint(disclosures_bp)
+    app.register_blueprint(admin_bp)
 
     from ..auth import apply_throttles
     from ..templating import register_template_helpers
