@@ -79,8 +79,11 @@ class ImportPipeline:
 
     # -- the job lifecycle ----------------------------------------------------------------------
     def run(self, job_id: int, *, task_id: str | None = None, records: Iterator[RawRecord] | None = None,
-            on_progress: Callable[[ImportJob], None] | None = None) -> ImportJob:
-        """Run (or resume) a job. ``records`` overrides reading the job's file (harvests)."""
+            on_progress: Callable[[ImportJob], None] | None = None,
+            before_finish: Callable[[ImportJob], None] | None = None) -> ImportJob:
+        """Run (or resume) a job. ``records`` overrides reading the job's file (harvests);
+        ``before_finish`` writes what belongs with the job's end in the same commit (a
+        harvest's resume point: nobody sees the job done without it)."""
         job = self.session.get(ImportJob, job_id)
         if job is None:
             raise LookupError(f"no import job {job_id}")
@@ -120,6 +123,8 @@ class ImportPipeline:
             job.status = "done"
         job.finished_at = _now()
         job.progress_total = job.progress_total if job.progress_total is not None else job.progress_done
+        if before_finish is not None:
+            before_finish(job)
         self.session.commit()
         if on_progress:
             on_progress(job)

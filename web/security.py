@@ -31,6 +31,14 @@ def require_admin() -> Identity:
     return require_role("admin")
 
 
+def require_desk() -> Identity:
+    """The publishing desk and the draft lists: publishers, reviewers and administrators."""
+    identity = require_signed_in()
+    if not (identity.is_publisher or identity.is_reviewer):
+        raise PermissionDenied("需要单位发布者、审核专家或管理员账号 / for publishers, reviewers and administrators")
+    return identity
+
+
 def require_importer() -> Identity:
     """Administrators import for everyone; a publisher imports for their own institution."""
     identity = require_signed_in()
@@ -39,5 +47,5 @@ def require_importer() -> Identity:
     return identity
 
 
-__all__ = ["current_identity", "current_account", "require_signed_in", "require_role", "require_admin", "require_importer",
+__all__ = ["current_identity", "current_account", "require_signed_in", "require_role", "require_admin", "require_importer", "require_desk",
            "SignInRequired", "PermissionDenied"]

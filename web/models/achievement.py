@@ -32,9 +32,11 @@ UNIDENTIFIED_KEY_INDEX = "uq_achievements_unidentified_natural_key"
 
 class Achievement(RecordMixin, db.Model):
     __tablename__ = "achievements"
+    # AUTOINCREMENT on SQLite: a deleted record's number (its public id, its versions) is never given to another
     __table_args__ = (
         Index(UNIDENTIFIED_KEY_INDEX, "natural_key", unique=True,
               sqlite_where=text(UNIDENTIFIED), postgresql_where=text(UNIDENTIFIED)),
+        {"sqlite_autoincrement": True},
     )
     PREFIX = "ach"
     RECORD_TYPE = "achievement"

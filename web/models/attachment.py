@@ -24,7 +24,8 @@ ACCESS_STATES = ("pending", "approved", "rejected")
 
 class Attachment(db.Model):
     __tablename__ = "attachments"
-    __table_args__ = (Index("ix_attachments_record", "record_type", "record_id"),)
+    # AUTOINCREMENT on SQLite: a deleted file's number never names another in the disclosure log
+    __table_args__ = (Index("ix_attachments_record", "record_type", "record_id"), {"sqlite_autoincrement": True})
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     record_type: Mapped[str] = mapped_column(String(16), nullable=False)

@@ -13,7 +13,8 @@ from .institution import Institution
 
 class Instrument(RecordMixin, db.Model):
     __tablename__ = "instruments"
-    __table_args__ = (UniqueConstraint("institution_id", "asset_no", name="uq_instrument_asset"),)
+    # AUTOINCREMENT on SQLite: a deleted record's number (its public id, its versions) is never given to another
+    __table_args__ = (UniqueConstraint("institution_id", "asset_no", name="uq_instrument_asset"), {"sqlite_autoincrement": True})
     PREFIX = "ins"
     RECORD_TYPE = "instrument"
     INDEX = "instruments"

@@ -24,6 +24,8 @@ class PatentApplicant(db.Model):
 
 class Patent(RecordMixin, db.Model):
     __tablename__ = "patents"
+    # AUTOINCREMENT on SQLite: a deleted record's number (its public id, its versions) is never given to another
+    __table_args__ = {"sqlite_autoincrement": True}
     PREFIX = "pat"
     RECORD_TYPE = "patent"
     INDEX = "patents"

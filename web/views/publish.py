@@ -16,7 +16,7 @@ from ..forms import record as record_form
 from ..models import BY_PREFIX, RecordDraft
 from ..proxies import current_services
 from ..schemas import error_list
-from ..security import require_signed_in
+from ..security import require_desk, require_signed_in
 from ..services.drafts import DraftConflict, StaleDraft
 from ..services.identity import Identity
 from ..services.records import PermissionDenied, RecordNotFound, StaleRevision
@@ -26,14 +26,6 @@ from ..i18n import lang
 bp = Blueprint("publish", __name__)
 TYPES = ("achievement", "patent", "instrument", "institution")
 DRAFT_ID = "<int:draft_id>"  # any number: the service answers 404 for one that names no draft
-
-
-def require_desk() -> Identity:
-    """Publishers, reviewers and administrators."""
-    identity = require_signed_in()
-    if not (identity.is_publisher or identity.is_reviewer):
-        raise PermissionDenied("需要单位发布者、审核专家或管理员账号 / for publishers, reviewers and administrators")
-    return identity
 
 
 def record_or_404(public_id: str):

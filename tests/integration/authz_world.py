@@ -1,0 +1,163 @@
+"""The people and things the authorisation tests act on: one account (a session client and an
+API token) per role, two institutions (the publisher's and another's), and factories that make a
+fresh record, draft, file, access request, token or account for every request that uses one up."""
+from __future__ import annotations
+
+import io
+import itertools
+import re
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import select
+
+from tests import filesamples
+from tests.apps import PASSWORD, add_user, csrf_token_of
+from web.extensions import db
+from web.models import Institution, User
+from web.proxies import current_search, current_services
+from web.services.accounts import identity_of
+from web.services.identity import system_identity
+
+# "other" is a publisher of another institution: what is not public about the first one must be
+# invisible to them
+ROLES = ("anonymous", "admin", "reviewer", "publisher", "other", "intermediary", "investor")
+_serial = itertools.count(1)
+HIDDEN = "授权测试不公开"  # the title of what only the home institution (and reviewers) may see
+
+
+@dataclass
+class Account:
+    role: str
+    user_id: int | None = None
+    email: str | None = None
+    token: str | None = None
+    client: Any = None  # a test client signed in with a session cookie
+    csrf: str | None = None
+
+
+@dataclass
+class World:
+    app: Flask
+    home: Institution  # the publisher's institution
+    away: Institution  # the other publisher's
+    accounts: dict[str, Account] = field(default_factory=dict)
+    record: str = ""  # a published achievement of ``home`` with a public and a confidential file
+    withdrawn: str = ""  # an achievement of ``home`` that is not published
+    draft: int = 0  # a draft of ``home``, submitted
+    public_file: int = 0
+    confidential_file: int = 0
+    request_id: int = 0  # the investor's pending request for the confidential file
+    job: int = 0  # the administrator's import job
+
+    # -- accounts -----------------------------------------------------------------------------------
+    def sign_in(self, role: str, email: str | None = None) -> tuple[Any, str]:
+        client = self.app.test_client()
+        if role != "anonymous":
+            response = client.post("/account/login", data={"email": email, "password": PASSWORD, "csrf_token": csrf_token_of(client)})
+            assert response.status_code == 303, response.get_data(as_text=True)[:300]
+        return client, csrf_token_of(client, "/account/login")
+
+    def new_account(self, role: str) -> Account:
+        """A new account of this role (the "other" role: a publisher of ``away``) with a session and a token."""
+        if role == "anonymous":
+            client, csrf = self.sign_in(role)
+            return Account(role, client=client, csrf=csrf)
+        real = "publisher" if role == "other" else role
+        email = f"{role}-{uuid.uuid4().hex[:8]}@authz.test"
+        institution = {"publisher": self.home.id, "other": self.away.id}.get(role)
+        user_id = add_user(self.app, real, email=email, institution_id=institution)
+        with self.app.app_context():
+            token = current_services.accounts.create_token(db.session.get(User, user_id), "authz").secret
+            db.session.commit()
+        client, csrf = self.sign_in(role, email)
+        return Account(role, user_id, email, token, client, csrf)
+
+    def identity(self, role: str):
+        return identity_of(db.session.get(User, self.accounts[role].user_id))
+
+    # -- things to act on (each call makes a new one) ------------------------------------------------
+    def new_record(self, status: str = "published", title: str = "授权测试成果") -> str:
+        with self.app.app_context():
+            rec = current_services.for_type("achievement").create(system_identity, {
+                "title": f"{title}{next(_serial)}号", "institutions": [self.home.name], "summary": "用于授权矩阵测试。"},
+                status=status)
+            current_search.refresh("achievements")
+            return rec.public_id
+
+    def new_draft(self, status: str = "submitted", title: str = "授权测试草稿") -> int:
+        with self.app.app_context():
+            publisher = self.identity("publisher")
+            draft = current_services.drafts.create(publisher, "achievement", {
+                "title": f"{title}{next(_serial)}号", "summary": "用于授权矩阵测试。"})
+            if status in ("submitted", "in_review"):
+                current_services.drafts.submit(publisher, draft.id)
+            if status == "in_review":
+                current_services.drafts.take(self.identity("reviewer"), draft.id)
+            db.session.commit()
+            return draft.id
+
+    def new_file(self, confidential: bool = True, record: str | None = None) -> int:
+        with self.app.app_context():
+            rec = current_services.attachments.record(system_identity, record or self.new_record())  # at most 20 files a record
+            att = current_services.attachments.upload(system_identity, rec, io.BytesIO(filesamples.PDF), f"附件{next(_serial)}.pdf",
+                                                      confidential=confidential)
+            db.session.commit()
+            return att.id
+
+    def new_request(self) -> int:
+        """The investor's pending request for a new confidential file of ``record``."""
+        attachment_id = self.new_file()
+        with self.app.app_context():
+            request = current_services.access_requests.ask(self.identity("investor"), attachment_id, "评估合作")
+            db.session.commit()
+            return request.id
+
+    def new_token(self, role: str) -> int:
+        """A new token of this role's account (the one its session belongs to)."""
+        with self.app.app_context():
+            user = db.session.get(User, self.accounts[role].user_id) if role != "anonymous" else self._someone()
+            new = current_services.accounts.create_token(user, "authz-extra")
+            db.session.commit()
+            return new.token.id
+
+    def new_user(self, role: str = "investor") -> int:
+        return add_user(self.app, role, email=f"target-{uuid.uuid4().hex[:8]}@authz.test")
+
+    def user_email(self, user_id: int) -> str:
+        with self.app.app_context():
+            return db.session.get(User, user_id).email
+
+    def new_institution(self) -> str:
+        with self.app.app_context():
+            inst = current_services.for_type("institution").create(system_identity, {"name": f"授权测试重复单位{next(_serial)}"})
+            return inst.public_id
+
+    def reset_token(self) -> str:
+        with self.app.app_context():
+            return current_services.accounts.reset_token(db.session.get(User, self.new_user()))
+
+    def _someone(self) -> User:
+        return db.session.get(User, self.accounts["investor"].user_id)
+
+
+def make_world(app: Flask) -> World:
+    with app.app_context():
+        first, second = db.session.scalars(select(Institution).order_by(Institution.id).limit(2)).all()
+        db.session.expunge_all()
+    world = World(app, first, second)
+    world.accounts = {role: world.new_account(role) for role in ROLES}
+    world.record = world.new_record()
+    world.withdrawn = world.new_record(status="withdrawn", title=HIDDEN)
+    world.draft = world.new_draft(title=HIDDEN)
+    world.public_file = world.new_file(confidential=False, record=world.record)
+    world.confidential_file = world.new_file(record=world.record)
+    world.request_id = world.new_request()
+    admin = world.accounts["admin"]
+    made = admin.client.post("/api/v1/imports", data={"record_type": "achievement", "file": (io.BytesIO(
+        "成果名称,完成单位\n授权测试导入成果,吉林大学\n".encode("utf-8")), "authz.csv")}, headers={"Authorization": f"Bearer {admin.token}"})
+    assert made.status_code in (201, 202), made.get_data(as_text=True)[:500]
+    world.job = int(re.search(r"/imports/(\d+)", made.headers["Location"]).group(1))
+    return world
