@@ -25,7 +25,7 @@ TEXT = {
         "desk": "发布与审核", "new": "新建科技成果", "title": "成果名称 *", "summary": "成果简介", "keywords": "关键词",
         "field": "技术领域", "trl": "技术就绪度", "save": "保存", "saved": "草稿已保存。检查预览无误后请提交审核。",
         "saved-again": "草稿已保存。", "required": "必填", "preview": "发布后的样子", "submit": "提交审核", "submitted": "已提交审核。",
-        "mine": "本单位的草稿", "queue": "待审核", "take": "开始审核", "taken": "已开始审核：发布者暂时不能修改此草稿。",
+        "mine": "本单位的草稿", "queue": "待审核", "closed": "最近完成", "take": "开始审核", "taken": "已开始审核：发布者暂时不能修改此草稿。",
         "reason-label": "退回理由（必填）", "reject": "退回修改", "rejected": "已退回，发布者会看到理由。", "why": "退回理由",
         "edit": "修改", "comment-label": "写意见或答复", "post": "发表", "approve": "批准并发布", "approved": "已批准并发布。",
         "history": "历史版本", "approved-change": "审核通过", "status": {"draft": "草稿", "submitted": "待审核", "in_review": "审核中",
@@ -39,7 +39,7 @@ TEXT = {
         "desk": "Publishing", "new": "New Achievement", "title": "Title *", "summary": "Summary", "keywords": "Keywords",
         "field": "Technology field", "trl": "TRL", "save": "Save", "saved": "Draft saved. Check the preview, then submit it for review.",
         "saved-again": "Draft saved.", "required": "required", "preview": "As it will be published", "submit": "Submit for review",
-        "submitted": "Submitted for review.", "mine": "Our institution's drafts", "queue": "Waiting for review",
+        "submitted": "Submitted for review.", "mine": "Our institution's drafts", "queue": "Waiting for review", "closed": "Recently closed",
         "take": "Start review", "taken": "Review started: the publisher cannot change this draft meanwhile.",
         "reason-label": "Why it is rejected (required)", "reject": "Reject", "rejected": "Rejected; the publisher will see why.",
         "why": "Why it was rejected", "edit": "Edit", "comment-label": "Write a comment or an answer", "post": "Post", "approve": "Approve and publish",
@@ -224,6 +224,12 @@ def test_a_new_achievement_from_draft_to_published(open_page, shoot, server, req
     reviewer.goto(change_url)
     change = reviewer.locator("table.changes tbody tr")
     assert change.count() == 1 and (change.locator("td.before").inner_text(), change.locator("td.after").inner_text()) == ("6", "7")
+
+    # on the desk, the change is marked as one; the new record's draft is not, now it is published either
+    publisher.goto("/publish/")
+    closed = publisher.locator("section.card").filter(has=publisher.get_by_role("heading", name=t["closed"]))
+    for url, tag in ((draft_url, 0), (change_url, 1)):
+        assert closed.locator(f"tr:has(a[href='{url}']) .tag-edit").count() == tag, url
 
     # the history: two versions, each approved from its draft; the second one's changes
     publisher.goto(record_path)
