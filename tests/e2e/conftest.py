@@ -25,6 +25,7 @@ import os
 import re
 import shutil
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -39,6 +40,8 @@ CHROMIUM_ARGS = [
     "--disable-gpu", "--disable-quic", "--no-first-run",
 ]
 DEMO = ["demo", "load", "--achievements", "300", "--patents", "200", "--instruments", "100"]
+# the Elasticsearch site runs the publishing flow only: a small set loads in seconds
+ES_DEMO = ["demo", "load", "--achievements", "40", "--patents", "20", "--instruments", "10"]
 SIZES = {
     "desktop": {"viewport": {"width": 1280, "height": 900}},
     "phone": {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True},
@@ -146,12 +149,13 @@ def sample_pages(app) -> dict[str, str]:
     return pages
 
 
-@pytest.fixture(scope="session")
-def live_app(tmp_path_factory):
-    """The app behind the live server: demo data, the stress records, an import job."""
+def build_app(folder: Path, demo: list[str], **config):
+    """An app on a fresh store in ``folder``, filled by ``demo`` (``demo load`` arguments), with
+    the E2E_USERS accounts; ``config`` picks the search engine (SQLite by default)."""
     from web import create_app
 
-    folder = tmp_path_factory.mktemp("e2e-store")
+    from tests.apps import add_user
+
     app = create_app({
         "ENV": "development",
         "INSTANCE_PATH": str(folder / "instance"),
@@ -160,16 +164,61 @@ def live_app(tmp_path_factory):
         "SEARCH_SQLITE_PATH": str(folder / "search.sqlite3"),
         "INGEST_UPLOAD_DIR": str(folder / "uploads"),
         "CELERY": {"broker_url": "memory://"},
+        **config,
     })
-    result = app.test_cli_runner().invoke(args=DEMO)
+    result = app.test_cli_runner().invoke(args=demo)
     assert result.exit_code == 0, result.output
-    app.config["E2E_SAMPLES"] = sample_pages(app)
-    from tests.apps import add_user
-
     for role, email in E2E_USERS.items():
         add_user(app, role, email=email)
-    app.config["E2E_SAMPLES"].update(attachment_samples(app))
     return app
+
+
+@pytest.fixture(scope="session")
+def live_app(tmp_path_factory):
+    """The app behind the live server: demo data, the stress records, an import job, records
+    with files, drafts and versions."""
+    app = build_app(tmp_path_factory.mktemp("e2e-store"), DEMO)
+    app.config["E2E_SAMPLES"] = sample_pages(app)
+    app.config["E2E_SAMPLES"].update(attachment_samples(app))
+    app.config["E2E_SAMPLES"].update(publishing_samples(app))
+    return app
+
+
+def es_reachable(url: str) -> bool:
+    import json
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(f"{url.rstrip('/')}/_cluster/health?timeout=5s", timeout=10) as answer:
+            return json.load(answer).get("status") in ("green", "yellow")
+    except (OSError, ValueError):
+        return False
+
+
+@pytest.fixture(scope="session")
+def es_live_app(tmp_path_factory, request):
+    """The same site on the Elasticsearch engine (the node of ``es_url``), in indices of its own
+    (a unique prefix, dropped at the end): a small demo set and the E2E_USERS accounts. Built
+    once per session, and only by the tests that ask for it. Without a node the tests skip;
+    under CI=true they fail."""
+    import uuid
+
+    from web.proxies import current_search
+
+    url = request.getfixturevalue("es_url")  # fails under CI=true when no node can start
+    if not es_reachable(url):
+        if IN_CI:
+            pytest.fail(f"Elasticsearch is not reachable at {url} (CI=true requires it)")
+        pytest.skip(f"Elasticsearch is not reachable at {url} (python -m devtools.esnode start)")
+    app = build_app(tmp_path_factory.mktemp("e2e-es-store"), ES_DEMO, SEARCH_BACKEND="elasticsearch",
+                    SEARCH_ES_HOSTS=[url], SEARCH_ES_NUMBER_OF_REPLICAS=0, SEARCH_ES_TIMEOUT=10,
+                    SEARCH_INDEX_PREFIX=f"e2e{uuid.uuid4().hex[:8]}-")
+    yield app
+    with app.app_context():
+        try:
+            current_search.drop_indices()
+        except Exception:  # noqa: BLE001 - the node may be gone; the indices then go with it
+            pass
 
 
 def attachment_samples(app) -> dict[str, str]:
@@ -204,6 +253,60 @@ def attachment_samples(app) -> dict[str, str]:
     return {"achievement-files": f"/records/ach-{achievement_id}"}
 
 
+# a draft's form values (ingest columns, as typed into the record form) for publishing_samples
+SAMPLE_DRAFT = {"summary": "一种用于黑土地的保护性耕作装备，减少风蚀与水蚀，适合东北平原的玉米带。", "field": "modern_agriculture",
+                "trl": "6", "transfer_modes": "transfer；license", "price.amount": "50", "keywords": "黑土地；保护性耕作"}
+
+
+def publishing_samples(app) -> dict[str, str]:
+    """Drafts of the e2e publisher's institution in each state a page shows differently: one
+    rejected with a reason (the publisher's view), one submitted (the reviewer's view), and a
+    record published from a draft then changed by a second one (a history of two versions)."""
+    from sqlalchemy import select
+
+    from web.extensions import db
+    from web.forms.record import data_from_values
+    from web.models import User
+    from web.proxies import current_services
+    from web.services.accounts import identity_of
+
+    with app.app_context():
+        drafts = current_services.drafts
+
+        def identity(role):
+            return identity_of(db.session.scalar(select(User).where(User.email == E2E_USERS[role])))
+
+        publisher, reviewer = identity("publisher"), identity("reviewer")
+
+        def draft(title: str, record_public_id: str | None = None, **values: str):
+            data, problems = data_from_values("achievement", {**SAMPLE_DRAFT, "title": title, **values})
+            assert not problems, problems
+            d = drafts.create(publisher, "achievement", data, record_public_id=record_public_id, source="form")
+            db.session.commit()
+            return d.id
+
+        def step(do, *args):
+            do(*args)
+            db.session.commit()
+
+        rejected = draft("寒地玉米秸秆全量还田保护性耕作技术（被退回的草稿）")
+        step(drafts.submit, publisher, rejected, "请审核")
+        step(drafts.reject, reviewer, rejected, "请补充田间试验数据与技术就绪度的依据。")
+        submitted = draft("黑土地保护性耕作新装备（待审核的草稿）")
+        step(drafts.submit, publisher, submitted, "请审核")
+        first = draft("寒地黑土免耕播种机（已发布两次）")
+        step(drafts.submit, publisher, first, "")
+        step(drafts.approve, reviewer, first, "同意发布")
+        record = drafts.get(reviewer, first).record_id
+        public_id = f"ach-{record}"
+        second = draft("寒地黑土免耕播种机（已发布两次）", public_id, trl="7", **{"price.amount": "80"})
+        step(drafts.submit, publisher, second, "技术就绪度提高到 7")
+        step(drafts.approve, reviewer, second, "")
+        db.session.remove()
+    return {"draft-rejected": f"/publish/drafts/{rejected}", "draft-submitted": f"/publish/drafts/{submitted}",
+            "record-history": f"/records/{public_id}/history", "record-version": f"/records/{public_id}/history/2"}
+
+
 # one account per role on the live server, all with tests.apps.PASSWORD
 E2E_USERS = {role: f"{role}@e2e.local" for role in ("admin", "reviewer", "publisher", "intermediary", "investor")}
 
@@ -227,15 +330,13 @@ def samples(live_app) -> dict[str, str]:
     return live_app.config["E2E_SAMPLES"]
 
 
-@pytest.fixture(scope="session")
-def live_server(live_app):
-    """Base URL of the app, served by werkzeug in a background thread."""
+@contextmanager
+def serving(app):
+    """The app served by werkzeug in a background thread: its base URL."""
     from werkzeug.serving import WSGIRequestHandler, make_server
 
     from web.extensions import db
     from web.proxies import current_search
-
-    app = live_app
 
     class QuietHandler(WSGIRequestHandler):
         def log_request(self, *args, **kwargs) -> None:  # one line per request would drown the output
@@ -254,6 +355,20 @@ def live_server(live_app):
             current_search.close()
             db.session.remove()
             db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def live_server(live_app):
+    """Base URL of the app on the SQLite engine."""
+    with serving(live_app) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def es_live_server(es_live_app):
+    """Base URL of the app on the Elasticsearch engine (``es_live_app``)."""
+    with serving(es_live_app) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -280,13 +395,15 @@ def browser():
 
 
 @pytest.fixture
-def open_page(browser, live_server, request):
+def open_page(browser, request):
     """open_page("phone", java_script_enabled=False) → a page in a new browser profile (no
-    cookies) of that size (SIZES), for a reader whose browser prefers Chinese."""
+    cookies) of that size (SIZES), for a reader whose browser prefers Chinese; on the SQLite
+    site (``live_server``) unless given another one's base URL (``server=es_live_server``)."""
     opened: list[tuple] = []
 
-    def open_(size: str = "desktop", **options):
-        ctx = browser.new_context(base_url=live_server, locale="zh-CN", accept_downloads=True, **SIZES[size], **options)
+    def open_(size: str = "desktop", server: str | None = None, **options):
+        base_url = server or request.getfixturevalue("live_server")
+        ctx = browser.new_context(base_url=base_url, locale="zh-CN", accept_downloads=True, **SIZES[size], **options)
         ctx.set_default_timeout(10_000)
         page = ctx.new_page()
         errors: list[str] = []

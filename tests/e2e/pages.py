@@ -38,10 +38,25 @@ PAGES = {
     "record-files-maintainer": "sample:achievement-files",
     "access-requests": "/access-requests/",
     "disclosures": "/disclosures/",
+    # publishing (conftest.publishing_samples): the desk of a publisher and of a reviewer, the
+    # record form, a rejected draft (its publisher's view), a submitted one (the reviewer's), a
+    # record's history and one version's changes
+    "publish-desk": "/publish/",
+    "publish-queue": "/publish/",
+    "publish-new": "/publish/new/achievement",
+    "publish-draft": "sample:draft-rejected",
+    "publish-review": "sample:draft-submitted",
+    "record-history": "sample:record-history",
+    "record-version": "sample:record-version",
 }
 ADMIN_KINDS = [k for k in PAGES if k.startswith("admin")]
-# pages that need an account: the tests sign in as the e2e administrator first (conftest.sign_in)
-SIGNED_IN_KINDS = {"imports", "import-job", "account", "record-files-maintainer", "access-requests", "disclosures", *ADMIN_KINDS}
+# pages that need an account → the e2e account the tests sign in as first (conftest.sign_in)
+SIGNED_IN_KINDS = {
+    **dict.fromkeys(["imports", "import-job", "account", "record-files-maintainer", "access-requests", "disclosures",
+                     *ADMIN_KINDS], "admin"),
+    **dict.fromkeys(["publish-desk", "publish-new", "publish-draft", "record-history", "record-version"], "publisher"),
+    **dict.fromkeys(["publish-queue", "publish-review"], "reviewer"),
+}
 SEARCH_KINDS = [k for k in PAGES if k.startswith("search-")]
 RECORD_KINDS = ["achievement", "patent", "instrument", "institution", "institution-long", "patent-long", "patent-english", "instrument-long"]
 

@@ -18,7 +18,7 @@ from tests.e2e.pages import PAGES, SIGNED_IN_KINDS, url_of
 def test_no_axe_violations(open_page, samples, kind, lang, size):
     page = open_page(size)
     if kind in SIGNED_IN_KINDS:
-        sign_in(page)
+        sign_in(page, SIGNED_IN_KINDS[kind])
     page.goto(url_of(kind, samples, lang))
     page.evaluate("document.fonts.ready")
     assert_accessible(page)

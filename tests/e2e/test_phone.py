@@ -169,7 +169,7 @@ def test_phone_menu_collapses_and_opens(open_page, shoot, lang, size):
 def test_phone_page_fits_the_screen(open_page, shoot, samples, kind, lang, size):
     page = open_page(size)
     if kind in SIGNED_IN_KINDS:
-        sign_in(page)
+        sign_in(page, SIGNED_IN_KINDS[kind])
     response = page.goto(url_of(kind, samples, lang))
     assert response.status == (404 if kind == "not-found" else 200)
     page.evaluate("document.fonts.ready")

@@ -82,6 +82,12 @@ class RecordVersions:
         return self.session.scalar(select(RecordVersion).where(
             RecordVersion.record_type == record_type, RecordVersion.record_id == record_id, RecordVersion.revision == revision))
 
+    def of_draft(self, record_type: str, record_id: int, draft_id: int) -> RecordVersion | None:
+        """The version a draft's approval made."""
+        return self.session.scalar(select(RecordVersion).where(
+            RecordVersion.record_type == record_type, RecordVersion.record_id == record_id,
+            RecordVersion.draft_id == draft_id).order_by(RecordVersion.revision.desc()).limit(1))
+
     def previous(self, version: RecordVersion) -> RecordVersion | None:
         return self.session.scalar(select(RecordVersion).where(
             RecordVersion.record_type == version.record_type, RecordVersion.record_id == version.record_id,

@@ -130,6 +130,13 @@ def draft(draft_id: int):
     d = drafts.get(identity, draft_id)  # invisible to anyone else: 404
     view = drafts.view(identity, d)
     changes = diff(view.current_dump, view.preview) if view.preview is not None else []
+    if d.status == "published" and d.record_id is not None:
+        # closed: what its approval changed, not its content against a record changed since
+        versions = current_services.versions
+        made = versions.of_draft(d.record_type, d.record_id, d.id)
+        if made is not None:
+            before = versions.previous(made)
+            changes = diff(before.data if before else None, made.data)
     from .. import presenters
 
     rows = presenters.ROWS[d.record_type](view.preview) if view.preview else []
