@@ -98,17 +98,18 @@ def record_url(public_id: str) -> str:
     return url_for("records.record", public_id=public_id)
 
 
-def field_value(value: Any) -> str:
-    """A stored field's value in a list of changes: lists joined, objects as key: value, 是/否."""
+def field_value(value: Any, names: dict[str, str] | None = None) -> str:
+    """A stored field's value in a list of changes: lists joined, objects as key: value, 是/否,
+    codes by their names (``names``: code -> name, for the fields that store codes)."""
     if value is None or value == "" or value == [] or value == {}:
         return "—"
     if isinstance(value, bool):
         return gettext("是") if value else gettext("否")
     if isinstance(value, (list, tuple)):
-        return "；".join(field_value(v) for v in value)
+        return "；".join(field_value(v, names) for v in value)
     if isinstance(value, dict):
         return "，".join(f"{k}: {field_value(v)}" for k, v in value.items() if v not in (None, "", [], {}))
-    return str(value)
+    return (names or {}).get(str(value), str(value))
 
 
 def safe_snippet(html: str) -> Markup:

@@ -49,6 +49,7 @@ def test_from_draft_to_published_and_found(app):
     draft_id = draft_id_of(post(publisher, "/publish/new/achievement", **NEW))
     page = publisher.get(f"/publish/drafts/{draft_id}").get_data(as_text=True)
     assert "发布后的样子" in page and "黑土地保护性耕作新装备" in page
+    assert "现代农业" in page and "modern_agriculture" not in page  # codes read by their names
     assert found(app, "黑土地保护性耕作新装备") == []  # a draft is in no index
     assert reviewer.get(f"/publish/drafts/{draft_id}").status_code == 200
     assert post(reviewer, f"/publish/drafts/{draft_id}/approve").status_code == 303  # not submitted yet: refused

@@ -153,3 +153,10 @@ def errors_by_field(record_type: str, problems: list[tuple[str, str]]) -> tuple[
 def field_labels(record_type: str, locale: str = "zh") -> dict[str, str]:
     """Field path -> the column's name in the reader's language (for lists of changes)."""
     return {c.path: (c.en if locale == "en" else c.zh) for c in cols.columns(record_type)}
+
+
+def value_labels(record_type: str, locale: str = "zh") -> dict[str, dict[str, str]]:
+    """Field path -> {stored code: its name in the reader's language} for the fields whose values
+    are codes (technical field, transfer modes, TRL), so a list of changes reads 现代农业, not
+    modern_agriculture."""
+    return {c.path: dict(_options(c, locale)) for c in cols.columns(record_type) if c.kind in ("vocab", "vocab_list", "trl")}

@@ -16,7 +16,8 @@ from ..models import RecordVersion
 from .identity import Identity
 
 # fields every version has that say nothing about the record's content
-SYSTEM_FIELDS = frozenset({"id", "record_type", "revision_id", "created_at", "updated_at", "published_at", "links", "withheld"})
+# not the record's content: the workflow's own state is shown beside a version, not as a change of it
+SYSTEM_FIELDS = frozenset({"id", "record_type", "revision_id", "created_at", "updated_at", "published_at", "links", "withheld", "status"})
 
 
 @dataclass(frozen=True)

@@ -62,7 +62,7 @@ def _form_page(record_type: str, *, values: dict[str, str], problems: list[tuple
     fields = record_form.record_fields(record_type, values, errors, lang())
     return render_template("publish/form.html", record_type=record_type, fields=fields, general=general, action=action,
                            title=title, revision=revision, draft=draft, record=record, notice=notice, changes=changes,
-                           labels=record_form.field_labels(record_type, lang())), status
+                           labels=record_form.field_labels(record_type, lang()), values=record_form.value_labels(record_type, lang())), status
 
 
 def _read_form(record_type: str) -> tuple[dict[str, str], dict | None, list[tuple[str, str]]]:
@@ -141,7 +141,7 @@ def draft(draft_id: int):
 
     rows = presenters.ROWS[d.record_type](view.preview) if view.preview else []
     return render_template("publish/draft.html", view=view, d=d, changes=changes, rows=rows, identity=identity,
-                           labels=record_form.field_labels(d.record_type, lang()),
+                           labels=record_form.field_labels(d.record_type, lang()), values=record_form.value_labels(d.record_type, lang()),
                            may_edit=drafts.may_edit(identity, d) and d.editable,
                            may_review=identity.is_reviewer and d.status in ("submitted", "in_review"))
 
@@ -327,4 +327,4 @@ def version(public_id: str, revision: int):
         raise RecordNotFound(f"{public_id} revision {revision}")
     before = versions.previous(v)
     return render_template("publish/version.html", rec=rec, v=v, before=before, changes=diff(before.data if before else None, v.data),
-                           labels=record_form.field_labels(rec.RECORD_TYPE, lang()))
+                           labels=record_form.field_labels(rec.RECORD_TYPE, lang()), values=record_form.value_labels(rec.RECORD_TYPE, lang()))
