@@ -26,6 +26,8 @@ def make_app(folder: Path, *demo_args: str, **config: Any) -> Flask:
     if demo_args:
         result = app.test_cli_runner().invoke(args=list(demo_args))
         assert result.exit_code == 0, result.output
+        with app.app_context():
+            current_search.refresh()  # Elasticsearch shows writes after its next refresh: tests search at once
     else:
         with app.app_context():
             db.create_all()

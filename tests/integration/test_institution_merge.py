@@ -74,6 +74,7 @@ def make_duplicate(app) -> dict:
         db.session.add(draft)
         db.session.commit()
         ids["draft"] = draft.id
+        current_search.refresh()  # Elasticsearch shows the new records after its next refresh
     ids["publisher"] = add_user(app, "publisher", institution_id=ids["source"])
     return ids
 
