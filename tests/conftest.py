@@ -37,6 +37,22 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 @pytest.fixture(scope="session")
+def pg_server():
+    """A real PostgreSQL server (production's store) for this session: ``pg_server.new_database()``
+    gives each test its own database. Under CI=true a missing server fails the run."""
+    from tests import pgserver
+
+    try:
+        server = pgserver.start()
+    except (pgserver.ServerMissing, RuntimeError, OSError) as exc:
+        if IN_CI:
+            pytest.fail(f"PostgreSQL is required under CI: {exc}")
+        pytest.skip(str(exc).splitlines()[0])
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
 def es_url() -> str:
     """URL of a healthy Elasticsearch 8 node: TT_TEST_ES_URL, or one started for this session."""
     given = os.environ.get("TT_TEST_ES_URL")

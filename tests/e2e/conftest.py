@@ -323,6 +323,25 @@ def sign_in(page, role: str = "admin", lang: str | None = None) -> None:
     assert urlsplit(page.url).path == "/account/", page.url
 
 
+_sessions: dict[tuple[str, str], list] = {}
+
+
+def use_account(page, role: str = "admin") -> None:
+    """Signed in as ``role`` for a test about a page, not about signing in: through the form the
+    first time on each site, with that session's cookie afterwards (a sign-in costs a password
+    hash and three pages)."""
+    page.goto("/account/login")
+    origin = "/".join(page.url.split("/")[:3])
+    cookies = _sessions.get((origin, role))
+    if cookies is not None:
+        page.context.add_cookies(cookies)
+        page.goto("/account/")
+        if urlsplit(page.url).path == "/account/":
+            return
+    sign_in(page, role)  # the first time, or the session ended (a password changed)
+    _sessions[(origin, role)] = page.context.cookies()
+
+
 @pytest.fixture(scope="session")
 def samples(live_app) -> dict[str, str]:
     """{"institution-long": "/records/org-…", "patent-long": …, "patent-english": …,

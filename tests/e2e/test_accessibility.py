@@ -8,17 +8,17 @@ from __future__ import annotations
 import pytest
 
 from tests.e2e.a11y import assert_accessible
-from tests.e2e.conftest import sign_in
+from tests.e2e.conftest import use_account
 from tests.e2e.pages import PAGES, SIGNED_IN_KINDS, url_of
 
 
-@pytest.mark.parametrize("size", ["desktop", "phone"])
 @pytest.mark.parametrize("lang", ["zh", "en"])
 @pytest.mark.parametrize("kind", list(PAGES))
-def test_no_axe_violations(open_page, samples, kind, lang, size):
-    page = open_page(size)
+def test_no_axe_violations(open_page, samples, kind, lang):
+    """On a desktop; tests/e2e/test_phone.py runs axe on every page at phone size too."""
+    page = open_page("desktop")
     if kind in SIGNED_IN_KINDS:
-        sign_in(page, SIGNED_IN_KINDS[kind])
+        use_account(page, SIGNED_IN_KINDS[kind])
     page.goto(url_of(kind, samples, lang))
     page.evaluate("document.fonts.ready")
     assert_accessible(page)

@@ -223,7 +223,10 @@ def test_a_new_achievement_from_draft_to_published(open_page, shoot, server, req
     assert befores and set(befores) == {"—"}, befores
     reviewer.goto(change_url)
     change = reviewer.locator("table.changes tbody tr")
-    assert change.count() == 1 and (change.locator("td.before").inner_text(), change.locator("td.after").inner_text()) == ("6", "7")
+    # codes read by their names: the TRL with its level's meaning
+    before, after = change.locator("td.before").inner_text(), change.locator("td.after").inner_text()
+    assert change.count() == 1 and before.startswith("6 · ") and after.startswith("7 · "), (before, after)
+    assert after.endswith("实际环境中的原型验证" if lang == "zh" else "Prototype demonstrated in operational environment")
 
     # on the desk, the change is marked as one; the new record's draft is not, now it is published either
     publisher.goto("/publish/")

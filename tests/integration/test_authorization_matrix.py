@@ -4,6 +4,8 @@ and every row is called by every role on both engines. The roles a row allows mu
 (2xx, or a 3xx that is not the sign-in page); everyone else gets 401 (API) or the sign-in page
 (pages) when anonymous, and 403 or 404 when signed in; the roles a row hides it from get 404.
 
+The rows run on both search engines and on production's store, PostgreSQL.
+
 Also here: what is not public about an institution is invisible to everyone else (the same 404 as
 an id that does not exist), and a cross-site form post (the session cookie, no CSRF token) to
 every write endpoint is refused and changes nothing."""
@@ -253,9 +255,14 @@ def openapi_operations(app) -> set[tuple[str, str]]:
 DEMO = ["demo", "load", "--achievements", "20", "--patents", "6", "--instruments", "4"]
 
 
-@pytest.fixture(scope="module", params=["sqlite", pytest.param("elasticsearch", marks=pytest.mark.es)])
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("elasticsearch", marks=pytest.mark.es),
+                                        pytest.param("postgresql", marks=pytest.mark.pg)])
 def world(request, tmp_path_factory) -> World:
+    """The same people and things on each search engine, and on production's store (PostgreSQL,
+    with the embedded search engine)."""
     config = {}
+    if request.param == "postgresql":
+        config = {"SQLALCHEMY_DATABASE_URI": request.getfixturevalue("pg_server").new_database()}
     if request.param == "elasticsearch":
         import uuid
 

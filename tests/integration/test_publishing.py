@@ -18,9 +18,11 @@ NEW = {"f-title": "黑土地保护性耕作新装备", "f-summary": "一种用�
        "f-trl": "6", "f-transfer_modes": ["transfer", "license"], "f-price.amount": "50", "f-keywords": "黑土地；保护性耕作"}
 
 
-@pytest.fixture
-def app(tmp_path):
-    app = make_app(tmp_path, *DEMO)
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)])
+def app(request, tmp_path):
+    """The embedded store, and production's (PostgreSQL): versions, revisions and ids behave alike."""
+    config = {"SQLALCHEMY_DATABASE_URI": request.getfixturevalue("pg_server").new_database()} if request.param == "postgresql" else {}
+    app = make_app(tmp_path, *DEMO, **config)
     yield app
     close_app(app)
 
