@@ -59,6 +59,9 @@ def write_app(tmp_path_factory):
 # the requests go to the application the fixtures build. (``schemathesis.pytest.from_fixture``,
 # the lazy loader, fails under pytest 9.2: it reads ``request.node._nodeid``, which pytest 9
 # no longer has. That the served document is this one is checked by test_api.py.)
+# schemathesis makes its tests at collection in a way pytest-xdist's workers do not run (they
+# report 2 of 45): scripts/dev test runs the "serial" tests in a process of their own
+pytestmark = pytest.mark.serial
 schema = schemathesis.openapi.from_dict(openapi_document())
 
 
