@@ -82,6 +82,23 @@ def auth(app: Flask, role: str = "admin", **kwargs: Any) -> dict[str, str]:
     return {"Authorization": f"Bearer {api_token(app, role, **kwargs)}"}
 
 
+def email_of(app: Flask, user_id: int) -> str:
+    with app.app_context():
+        from web.models import User
+
+        return db.session.get(User, user_id).email
+
+
+def sign_in_form(client, email: str, password: str):
+    """The sign-in form posted as a person does (with the page's CSRF token)."""
+    return client.post("/account/login", data={"email": email, "password": password, "csrf_token": csrf_token_of(client)})
+
+
+def mail_config(smtp) -> dict[str, Any]:
+    """Settings that send the app's mail to a test SMTP server (tests/integration/conftest.smtp)."""
+    return {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": smtp.port, "MAIL_SENDER": "platform@test.local"}
+
+
 def csrf_token_of(client, path: str = "/account/login") -> str:
     import re
 

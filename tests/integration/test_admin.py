@@ -12,7 +12,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select
 
-from tests.apps import PASSWORD, add_user, auth, close_app, csrf_token_of, make_app, signed_in
+from tests.apps import PASSWORD, add_user, auth, close_app, email_of, mail_config, make_app, sign_in_form, signed_in
 from web.extensions import db
 from web.models import ApiToken, AuditEvent, Institution, User
 from web.proxies import current_services
@@ -46,18 +46,9 @@ def shared_app(tmp_path_factory):
 
 @pytest.fixture
 def app(tmp_path, smtp):
-    app = make_app(tmp_path, *DEMO, MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp.port, MAIL_SENDER="platform@test.local")
+    app = make_app(tmp_path, *DEMO, **mail_config(smtp))
     yield app
     close_app(app)
-
-
-def email_of(app, user_id: int) -> str:
-    with app.app_context():
-        return db.session.get(User, user_id).email
-
-
-def sign_in_form(client, email: str, password: str):
-    return client.post("/account/login", data={"email": email, "password": password, "csrf_token": csrf_token_of(client)})
 
 
 def audit(app, **filters) -> list[AuditEvent]:

@@ -362,6 +362,17 @@ class RecordService:
         """Administrators, and the publishers of an institution that holds the record."""
         return identity.is_admin or identity.acts_for_any(holder_ids(rec))
 
+    def may_see_history(self, identity: Identity, rec: Any) -> bool:
+        """The holder's publishers, reviewers and administrators read a record's versions."""
+        return identity.is_reviewer or self.can_maintain(identity, rec)
+
+    def with_history(self, identity: Identity, public_id: str) -> Any:
+        """The record whose versions ``identity`` asks for; PermissionDenied for anyone else."""
+        rec = self.get(identity, public_id)
+        if not self.may_see_history(identity, rec):
+            raise PermissionDenied("历史版本仅对持有单位、审核专家和管理员开放 / the history is for the holder, reviewers and administrators")
+        return rec
+
     def preview(self, data: dict[str, Any]) -> dict[str, Any]:
         """The record that validated ``data`` would make, as the API would show it, without
         writing anything (a draft's preview and its difference from the published record)."""

@@ -179,8 +179,13 @@ def edit_draft(draft_id: int):
     return redirect(url_for("publish.draft", draft_id=d.id), code=303)
 
 
-def _act(draft_id: int, do, done: str):
+def _act(draft_id: int, do, done: str, required: tuple[str, str] | None = None):
+    """One step of a draft's review from a form: do it, say how it went, back to the draft.
+    ``required``: (a form field's value, what to say when it is blank)."""
     identity = require_signed_in()
+    if required is not None and not required[0].strip():
+        flash(required[1], "error")
+        return redirect(url_for("publish.draft", draft_id=draft_id), code=303)
     try:
         do(identity)
     except DraftConflict as exc:
@@ -213,19 +218,15 @@ def approve(draft_id: int):
 @bp.post(f"/publish/drafts/{DRAFT_ID}/reject")
 def reject(draft_id: int):
     reason = request.form.get("reason", "")
-    if not reason.strip():
-        flash(gettext("请填写退回理由。"), "error")
-        return redirect(url_for("publish.draft", draft_id=draft_id), code=303)
-    return _act(draft_id, lambda i: current_services.drafts.reject(i, draft_id, reason), gettext("已退回，发布者会看到理由。"))
+    return _act(draft_id, lambda i: current_services.drafts.reject(i, draft_id, reason), gettext("已退回，发布者会看到理由。"),
+                required=(reason, gettext("请填写退回理由。")))
 
 
 @bp.post(f"/publish/drafts/{DRAFT_ID}/comment")
 def comment(draft_id: int):
     body = request.form.get("body", "")
-    if not body.strip():
-        flash(gettext("评论不能为空。"), "error")
-        return redirect(url_for("publish.draft", draft_id=draft_id), code=303)
-    return _act(draft_id, lambda i: current_services.drafts.comment(i, draft_id, body), gettext("评论已发表。"))
+    return _act(draft_id, lambda i: current_services.drafts.comment(i, draft_id, body), gettext("评论已发表。"),
+                required=(body, gettext("评论不能为空。")))
 
 
 @bp.post(f"/publish/drafts/{DRAFT_ID}/discard")
@@ -303,13 +304,7 @@ def withdraw(public_id: str):
 
 
 def _history_record(public_id: str):
-    identity = require_signed_in()
-    cls = record_or_404(public_id)
-    service = current_services.for_type(cls.RECORD_TYPE)
-    rec = service.get(identity, public_id)
-    if not (identity.is_reviewer or service.can_maintain(identity, rec)):
-        raise PermissionDenied("历史版本仅对持有单位、审核专家和管理员开放 / the history is for the holder, reviewers and administrators")
-    return rec
+    return current_services.for_type(record_or_404(public_id).RECORD_TYPE).with_history(require_signed_in(), public_id)
 
 
 @bp.get("/records/<public_id>/history")

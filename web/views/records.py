@@ -39,6 +39,6 @@ def record(public_id: str):
         title=presenters.title_of(data), title_en=presenters.english_title_of(data),
         rows=presenters.ROWS[cls.RECORD_TYPE](data), holders=holders_of(rec),
         related=current_services.links.related(identity, rec), similar=similar,
-        may_maintain=service.can_maintain(identity, rec), may_see_history=identity.is_reviewer or service.can_maintain(identity, rec),
+        may_maintain=service.can_maintain(identity, rec), may_see_history=service.may_see_history(identity, rec),
         withheld=shown.withheld, **attachment_section(identity, rec),
     )
