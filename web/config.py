@@ -132,3 +132,6 @@ DEMO_ACHIEVEMENTS = 2000
 DEMO_PATENTS = 1500
 DEMO_INSTRUMENTS = 500
 DEMO_SEED = 2024
+
+# The annual selection: the smallest quota a round may have (the provincial plan: 200 a year)
+SELECTION_MIN_QUOTA = 200

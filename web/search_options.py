@@ -78,6 +78,7 @@ FACETS: dict[str, tuple[FacetDef, ...]] = {
         F("transfer_mode", "transfer_modes", "transfer_mode", zh="转化方式", en="Transfer mode"),
         F("price", "price_amount", None, ranges=PRICE_RANGES, zh="意向价格", en="Price"),
         F("year", "year", None, size=12, order="key_desc", zh="年份", en="Year"),
+        F("selected", "selected_years", None, size=10, order="key_desc", zh="入选年度榜单", en="On the annual list"),
     ),
     "patent": (
         F("kind", "kind", "patent_kind", zh="专利类型", en="Patent type"),

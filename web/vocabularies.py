@@ -276,6 +276,27 @@ _add("record_type", "类型", "Record type",
      T("institution", "机构", "Institution", "单位"))
 
 
+# the annual selection (web/services/selection.py)
+_add("selection_status", "遴选阶段", "Selection stage",
+     T("nominating", "推荐提名", "Nominations open"),
+     T("scoring", "专家评分", "Expert scoring"),
+     T("closed", "评分结束", "Scoring closed"),
+     T("published", "榜单已发布", "List published"))
+
+_add("candidate_status", "候选状态", "Candidate status",
+     T("nominated", "已推荐", "Nominated"),
+     T("withdrawn", "已撤回", "Withdrawn"),
+     T("ineligible", "不符合条件", "Ineligible"),
+     T("excluded", "已排除", "Excluded"))
+
+_add("selection_part", "预评分项", "Pre-score part",
+     T("trl", "技术就绪度", "Technology readiness"),
+     T("level", "成果水平", "Level"),
+     T("ip", "知识产权", "Intellectual property"),
+     T("transfer", "转化就绪", "Transfer readiness"),
+     T("completeness", "信息完整度", "Completeness"))
+
+
 # attachments and tiered disclosure (web/disclosure.py, web/services/attachments.py)
 _add("attachment_category", "附件类别", "Attachment category",
      T("evaluation_proof", "评价证明", "Evaluation certificate"),

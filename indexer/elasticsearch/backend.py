@@ -111,6 +111,9 @@ class ElasticsearchBackend(SearchBackend):
             spec = self._spec(name)
             write_alias = spec.write_alias(self.prefix)
             if self._call(self.client.indices.exists_alias, name=write_alias):
+                # fields added to the same mapping version reach live indices here (additive only:
+                # Elasticsearch refuses a changed type, which needs a new version and a rebuild)
+                self._call(self.client.indices.put_mapping, index=write_alias, **self._body(spec)["mappings"])
                 continue
             physical = spec.physical_name(self.prefix, self._stamp())
             body = self._body(spec)

@@ -6,6 +6,8 @@ from .ingest import HarvestSource, ImportJob, ImportRecordError, OutboxEntry
 from .institution import Institution, InstitutionRedirect
 from .instrument import Instrument
 from .patent import Patent, PatentApplicant
+from .selection import (CANDIDATE_STATES, ROUND_STATES, ExpertAssignment, SelectionCandidate, SelectionEntry, SelectionList,
+                        SelectionRound)
 from .workflow import DRAFT_STATES, OPEN_DRAFT_STATES, DraftComment, RecordDraft, RecordVersion
 
 RECORD_CLASSES = {cls.RECORD_TYPE: cls for cls in (Achievement, Patent, Instrument, Institution)}
@@ -17,4 +19,5 @@ __all__ = [
     "RECORD_CLASSES", "BY_PREFIX", "BY_INDEX", "HarvestSource", "ImportJob", "ImportRecordError", "OutboxEntry",
     "ROLES", "User", "ApiToken", "AuditEvent", "RecordDraft", "DraftComment", "RecordVersion", "DRAFT_STATES",
     "OPEN_DRAFT_STATES", "Attachment", "AccessRequest", "DisclosureEvent", "ACCESS_STATES",
+    "SelectionRound", "SelectionCandidate", "ExpertAssignment", "SelectionList", "SelectionEntry", "ROUND_STATES", "CANDIDATE_STATES",
 ]

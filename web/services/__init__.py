@@ -26,6 +26,7 @@ from .mail import Mailer, MailSettings
 from .outbox import OutboxService
 from .records import CONFIGS, RecordService
 from .search import SearchService
+from .selection import SelectionService
 from .uow import UnitOfWork, unit_of_work
 from .versions import RecordVersions
 from .user_admin import UserAdmin
@@ -60,6 +61,8 @@ class ServiceRegistry:
         self.user_admin = UserAdmin(session, self.accounts, self.audit, self.mailer)
         self.institutions = InstitutionDirectory(session)
         self.merges = InstitutionMerge(session, self.audit, self.unit_of_work)
+        # the annual selection of high-quality achievements (/selections, /admin/selection)
+        self.selection = SelectionService(session, self.audit, self.unit_of_work, int(app.config.get("SELECTION_MIN_QUOTA", 200)))
 
     def for_type(self, record_type: str) -> RecordService:
         return self.records[record_type]

@@ -36,6 +36,11 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
 
 
+# roles whose account names an institution: a publisher acts for it; an expert (reviewer) belongs
+# to it, and never scores its achievements in the annual selection
+AFFILIATED_ROLES = ("publisher", "reviewer")
+
+
 class AccountError(ValueError):
     """A request about an account that cannot be done; the message is for people (中文 / English)."""
 
@@ -110,7 +115,7 @@ class AccountService:
         if password is not None and (problem := password_problem(password, email)):
             raise AccountError(problem)
         user = User(email=email, name=(name or email).strip()[:100], role=role,
-                    institution_id=institution_id if role == "publisher" else None,
+                    institution_id=institution_id if role in AFFILIATED_ROLES else None,
                     organisation=organisation, phone=phone,
                     password_hash=_hasher.hash(password) if password is not None else None)
         self.session.add(user)
@@ -129,7 +134,7 @@ class AccountService:
         institution_id = changes.get("institution_id", user.institution_id)
         if role == "publisher" and institution_id is None:
             raise AccountError("发布者须绑定一个单位 / a publisher is bound to one institution")
-        if role != "publisher":
+        if role not in AFFILIATED_ROLES:
             changes["institution_id"] = None
         for key, value in changes.items():
             setattr(user, key, value)
@@ -263,7 +268,9 @@ def identity_of(user: User) -> Identity:
 
 
 def _identity_of(user: User) -> Identity:
-    return Identity(str(user.id), frozenset({user.role}), user.institution_id, email=user.email)
+    # an expert's institution is an affiliation (conflicts of interest in the annual selection),
+    # not a right to act for it: only a publisher's identity carries one
+    return Identity(str(user.id), frozenset({user.role}), user.institution_id if user.role == "publisher" else None, email=user.email)
 
 
 def _sha256(text: str) -> str:

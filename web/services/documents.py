@@ -52,7 +52,8 @@ def _drop_empty(doc: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in doc.items() if v is not None and v != [] and v != ""}
 
 
-def achievement_document(rec: Achievement) -> dict[str, Any]:
+def achievement_document(rec: Achievement, selected: list[int] | None = None) -> dict[str, Any]:
+    """``selected``: the years whose published list (its newest revision) names the record."""
     insts = rec.institutions
     lead = insts[0] if insts else None
     doc = _base(rec) | {
@@ -85,6 +86,7 @@ def achievement_document(rec: Achievement) -> dict[str, Any]:
         "ip_numbers": [i.get("number") for i in rec.ip if i.get("number")],
         "registered_at": _iso(rec.registered_at),
         "quality_score": rec.quality_score,
+        "selected_years": [str(y) for y in selected or []],
         "suggest": _suggest(rec.status, ([rec.title], TITLE_WEIGHT), (rec.keywords, KEYWORD_WEIGHT)),
         "display": {"price_amount_max": rec.price_amount_max, "holders": [{"id": i.public_id, "name": i.name} for i in insts]},
     }

@@ -14,6 +14,7 @@ from indexer import BulkReport, IndexDoc, SearchBackend
 
 from ..models import BY_INDEX, BY_PREFIX, Achievement, AchievementInstitution, Institution, Instrument, Patent, PatentApplicant
 from .documents import to_index_doc
+from .selection import selected_years
 
 INDEX_ORDER = ("institutions", "achievements", "patents", "instruments")
 BATCH = 500
@@ -67,9 +68,12 @@ class RecordIndexer:
         records = list({(type(r), r.id): r for r in records}.values())
         inst_ids = [r.id for r in records if isinstance(r, Institution)]
         counts = self.institution_counts(inst_ids) if inst_ids else {}
+        selected = selected_years(self.session, [r.id for r in records if isinstance(r, Achievement)])
         for rec in records:
             if isinstance(rec, Institution):
                 yield rec.INDEX, to_index_doc(rec, counts=counts.get(rec.id, {}))
+            elif isinstance(rec, Achievement):
+                yield rec.INDEX, to_index_doc(rec, selected=selected.get(rec.id))
             else:
                 yield rec.INDEX, to_index_doc(rec)
 
@@ -122,8 +126,14 @@ class RecordIndexer:
             rows = self.session.scalars(select(cls).where(cls.id > last, cls.status == "published").order_by(cls.id).limit(BATCH)).all()
             if not rows:
                 return
+            selected = selected_years(self.session, [r.id for r in rows]) if cls is Achievement else {}
             for rec in rows:
-                yield to_index_doc(rec, counts=counts.get(rec.id, {})) if cls is Institution else to_index_doc(rec)
+                if cls is Institution:
+                    yield to_index_doc(rec, counts=counts.get(rec.id, {}))
+                elif cls is Achievement:
+                    yield to_index_doc(rec, selected=selected.get(rec.id))
+                else:
+                    yield to_index_doc(rec)
             last = rows[-1].id
             self.session.expunge_all()  # keep memory flat on millions of rows
 

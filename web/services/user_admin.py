@@ -20,7 +20,7 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from ..models import ROLES, ApiToken, AuditEvent, Institution, User
-from .accounts import AccountError, AccountService
+from .accounts import AFFILIATED_ROLES, AccountError, AccountService
 from .audit import AuditLog
 from .identity import Identity
 from .institution_redirects import find_institution
@@ -163,7 +163,7 @@ class UserAdmin:
             if not fields["name"]:
                 raise AccountError("请填写姓名 / enter a name")
         role = fields.get("role", user.role)
-        if role != "publisher":
+        if role not in AFFILIATED_ROLES:
             fields["institution_id"] = None
         if fields.get("institution_id") is not None and self.session.get(Institution, fields["institution_id"]) is None:
             raise AccountError("单位不存在 / no such institution")

@@ -84,8 +84,11 @@ def search():
     if capped:  # links on the page carry the search without the refused filters
         g.search_args = MultiDict([(k, v) for k, v in request.args.items(multi=True) if k not in FACET_KEYS])
     query = [(k, v) for k, vs in request.args.lists() for v in vs if k not in ("page", "cursor", "lang") and not (capped and k in FACET_KEYS)]
+    # the home page (no query, no filter) features the latest annual list
+    home = not params.q and not params.selections and params.page == 1 and params.record_type == "all" and error is None
+    featured = next(iter(current_services.selection.lists()), None) if home else None
     return render_template(
-        "search.html", view=view, params=params, record_types=RECORD_TYPES, selected=selected, facet_defs=facet_defs,
+        "search.html", view=view, featured=featured, params=params, record_types=RECORD_TYPES, selected=selected, facet_defs=facet_defs,
         clear_facets={k: None for k in params.selections}, alternatives=alternatives, error=error,
         page_window=page_window(params.page, view.pages),
         export_url=lambda fmt: f"/search/export.{fmt}" + (f"?{urlencode(query)}" if query else ""),

@@ -33,8 +33,11 @@ def flash_mail(outcome: MailOutcome, user: User) -> None:
 
 def _institution_id(form) -> int | None | bool:
     """The institution the form names (None when none); False (with the field's error) when
-    the name matches no institution or a publisher has none."""
-    if form.role.data != "publisher":
+    the name matches no institution or a publisher has none. An expert's institution is
+    optional (their affiliation: they never score its achievements in the annual selection)."""
+    if form.role.data not in ("publisher", "reviewer"):
+        return None
+    if form.role.data == "reviewer" and not (form.institution.data or "").strip():
         return None
     inst = institution_by_reference(db.session, form.institution.data)
     if inst is None:
