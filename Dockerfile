@@ -30,6 +30,14 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     VIRTUAL_ENV=/opt/venv \
     PATH=/opt/venv/bin:$PATH
 
+# WeasyPrint (the annual list's PDF) lays text out with Pango and embeds a CJK font from
+# fontconfig: without fonts-noto-cjk every Chinese character would print as a box; fontconfig
+# builds the font cache at install time (the app user could not write one, and every process
+# would scan the fonts again). The same list as scripts/dev's DEBIAN_PACKAGES_APP.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fontconfig fonts-noto-cjk \
+ && rm -rf /var/lib/apt/lists/*
+
 # Unprivileged user. The source stays root-owned (read-only for the app); the only writable places
 # are the Flask instance folder and /var/lib/techtransfer (Celery beat's schedule file, a volume).
 RUN groupadd --system --gid 10001 app \

@@ -103,32 +103,38 @@ def year_list(year: int, revision: int | None = None):
         changes=changes, rubric=RUBRIC_LABELS, auto_parts=AUTO_PARTS)
 
 
+def _download(listing: SelectionList, extension: str) -> Response:
+    """The list as a file, named in the reader's language (with an ASCII name for old clients)."""
+    from urllib.parse import quote
+
+    from ..services import selection_export as export
+
+    body, mimetype = ((export.list_xlsx(listing, lang()), export.XLSX_MIMETYPE) if extension == "xlsx"
+                      else (export.list_pdf(listing, lang()), export.PDF_MIMETYPE))
+    name, ascii_name = export.filenames(listing, extension, lang())
+    response = Response(body, content_type=mimetype)
+    response.headers["Content-Disposition"] = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}"
+    return response
+
+
 @bp.get(f"/selections/{YEAR}/r{REVISION}.xlsx")
 def export_xlsx(year: int, revision: int):
-    from ..services.selection_export import list_xlsx
-
-    listing = _listing(year, revision)
-    return Response(list_xlsx(listing, lang()), mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"Content-Disposition": f'attachment; filename="selection-{year}-r{revision}.xlsx"'})
+    return _download(_listing(year, revision), "xlsx")
 
 
 @bp.get(f"/selections/{YEAR}/r{REVISION}.pdf")
 def export_pdf(year: int, revision: int):
-    from ..services.selection_export import list_pdf
-
-    listing = _listing(year, revision)
-    return Response(list_pdf(listing, lang()), mimetype="application/pdf",
-                    headers={"Content-Disposition": f'attachment; filename="selection-{year}-r{revision}.pdf"'})
+    return _download(_listing(year, revision), "pdf")
 
 
 @bp.get("/selections/feed.atom")
 def feed():
-    from ..services.selection_export import lists_feed
+    from ..services.selection_export import ATOM_MIMETYPE, lists_feed
 
-    revisions = current_services.selection.recent_revisions()
-    body = lists_feed(revisions, lang(), external_url("selection.index"), external_url("selection.feed"),
+    body = lists_feed(current_services.selection.recent_revisions(), lang(), external_url("selection.index"),
+                      external_url("selection.feed"),
                       lambda listing: external_url("selection.year_list", year=listing.year, revision=listing.revision))
-    return Response(body, mimetype="application/atom+xml")
+    return Response(body, content_type=ATOM_MIMETYPE)
 
 
 # -- taking part ---------------------------------------------------------------------------------
