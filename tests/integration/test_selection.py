@@ -219,3 +219,48 @@ def test_expert_pages_hide_other_scores(world):
     with app.app_context():
         listing = db.session.query(SelectionList).filter_by(year=YEAR, revision=1).one()
         assert listing.entry_count == 200
+
+
+@pytest.mark.es
+def test_the_badge_and_the_filter_on_elasticsearch_including_an_index_made_before_the_field(es_url, tmp_path):
+    """Elasticsearch: an index created before ``selected_years`` existed takes the field when the
+    app starts (``ensure_indices`` puts the mapping), and a published list reaches search."""
+    import uuid
+
+    from elasticsearch import Elasticsearch
+
+    from indexer.catalog import Catalog
+    from web.proxies import current_search
+
+    prefix = f"sel{uuid.uuid4().hex[:8]}-"
+    es = Elasticsearch(es_url)
+    spec = Catalog().get("achievements")
+    old = spec.body["mappings"] | {"properties": {k: v for k, v in spec.body["mappings"]["properties"].items() if k != "selected_years"}}
+    es.indices.create(index=f"{prefix}achievements-v1-old", settings={**spec.body["settings"], "number_of_replicas": 0}, mappings=old,
+                      aliases={f"{prefix}achievements": {}, f"{prefix}achievements-v1": {"is_write_index": True}})
+    app = make_app(tmp_path, SEARCH_BACKEND="elasticsearch", SEARCH_ES_HOSTS=[es_url], SEARCH_ES_NUMBER_OF_REPLICAS=0,
+                   SEARCH_INDEX_PREFIX=prefix, SELECTION_MIN_QUOTA=1)
+    try:
+        assert "selected_years" in es.indices.get_mapping(index=f"{prefix}achievements")[f"{prefix}achievements-v1-old"]["mappings"]["properties"]
+        ids = load_achievements(app, [AchievementInput(title=f"检索徽标测试成果{n}号") for n in range(2)])
+        expert = add_user(app, "reviewer")
+        admin = auth(app, "admin")
+        client = app.test_client()
+        settings = ROUND | {"quota": 1, "experts_per_candidate": 1, "min_scores": 1}
+        assert client.post("/api/v1/selection/rounds", json=settings, headers=admin).status_code == 201
+        for public_id in ids:
+            assert client.post(f"/api/v1/selection/rounds/{YEAR}/candidates", json={"achievement": public_id}, headers=admin).status_code == 201
+        assert client.post(f"/api/v1/selection/rounds/{YEAR}/actions/start-scoring", headers=admin).status_code == 200
+        score_all(app, YEAR, [expert])
+        assert client.post(f"/api/v1/selection/rounds/{YEAR}/actions/close", headers=admin).status_code == 200
+        assert client.post(f"/api/v1/selection/rounds/{YEAR}/actions/finalise", headers=admin).status_code == 201
+        with app.app_context():
+            current_search.refresh()
+        found = client.get("/api/v1/search", query_string={"type": "achievement", "selected": str(YEAR)}).get_json()
+        assert found["total"] == 1 and found["hits"][0]["source"]["selected_years"] == [str(YEAR)]
+        assert [(v["key"], v["count"]) for v in found["facets"]["selected"]] == [(str(YEAR), 1)]
+    finally:
+        with app.app_context():
+            current_search.drop_indices()
+        close_app(app)
+        es.close()

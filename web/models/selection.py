@@ -24,6 +24,15 @@ from .institution import Institution
 # final and visible, ranking ready · published: the list is out (corrections are new revisions)
 ROUND_STATES = ("nominating", "scoring", "closed", "published")
 CANDIDATE_STATES = ("nominated", "withdrawn", "ineligible", "excluded")
+# what a round's weights name (services/selection_scoring.py says what each part measures):
+# the parts of the automatic pre-score, and the expert rubric (科技成果评价's dimensions; the
+# records' own ``scores`` use the same codes)
+AUTO_PARTS = ("trl", "level", "ip", "transfer", "completeness")
+DEFAULT_AUTO_WEIGHTS = {"trl": 25, "level": 25, "ip": 20, "transfer": 15, "completeness": 15}
+RUBRIC = ("innovation", "indicators", "difficulty", "maturity", "impact")
+DEFAULT_RUBRIC = {code: 20 for code in RUBRIC}
+DEFAULT_AUTO_WEIGHT = 0.3
+DEFAULT_OUTLIER_GAP = 20.0
 
 
 class SelectionRound(db.Model):

@@ -7,7 +7,7 @@ from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, post_load, validate, validates_schema
 
-from ..services.selection_scoring import AUTO_PARTS, DEFAULT_AUTO_WEIGHT, DEFAULT_AUTO_WEIGHTS, DEFAULT_OUTLIER_GAP, DEFAULT_RUBRIC, RUBRIC
+from ..models.selection import AUTO_PARTS, DEFAULT_AUTO_WEIGHT, DEFAULT_AUTO_WEIGHTS, DEFAULT_OUTLIER_GAP, DEFAULT_RUBRIC, RUBRIC
 
 SCORE = validate.Range(min=0, max=100)
 WEIGHT = validate.Range(min=0, max=100)

@@ -28,13 +28,8 @@ from dataclasses import dataclass
 from statistics import median
 from typing import Any
 
-AUTO_PARTS = ("trl", "level", "ip", "transfer", "completeness")
-DEFAULT_AUTO_WEIGHTS = {"trl": 25, "level": 25, "ip": 20, "transfer": 15, "completeness": 15}
-# 科技成果评价 dimensions (the record's own ``scores`` use the same codes)
-RUBRIC = ("innovation", "indicators", "difficulty", "maturity", "impact")
-DEFAULT_RUBRIC = {code: 20 for code in RUBRIC}
-DEFAULT_AUTO_WEIGHT = 0.3
-DEFAULT_OUTLIER_GAP = 20.0
+from ..models.selection import (AUTO_PARTS, DEFAULT_AUTO_WEIGHT, DEFAULT_AUTO_WEIGHTS, DEFAULT_OUTLIER_GAP, DEFAULT_RUBRIC,
+                                RUBRIC)
 
 LEVEL_POINTS = {"intl_leading": 100, "intl_advanced": 85, "domestic_leading": 70, "domestic_advanced": 55, "not_evaluated": 20}
 STAGE_FACTOR = {"mature": 1.0, "pilot": 0.5, "early": 0.0}
