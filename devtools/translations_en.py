@@ -612,8 +612,10 @@ EN = {
     "页面不存在": "Page not found",
     "预览": "Preview",
     "预览：“%(source)s” → “%(target)s”": "Preview: “%(source)s” → “%(target)s”",
+    "（%(n)s 项待评）": " (%(n)s to score)",
     "（0-100 分，权重 %(w)s）": " (0-100, weight %(w)s)",
     "（其中 %(n)s 件两个单位都是申请人，合并后只保留一个）": "(both are applicants of %(n)s of them; one remains after the merge)",
     "（其中 %(n)s 项两个单位都是完成单位，合并后只保留一个）": "(both hold %(n)s of them; one remains after the merge)",
     "（未命名）": "(untitled)",
+    "（离群，不计入）": " (outlier, not counted)",
 }

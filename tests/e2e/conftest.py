@@ -181,6 +181,7 @@ def live_app(tmp_path_factory):
     app.config["E2E_SAMPLES"] = sample_pages(app)
     app.config["E2E_SAMPLES"].update(attachment_samples(app))
     app.config["E2E_SAMPLES"].update(publishing_samples(app))
+    app.config["E2E_SAMPLES"].update(selection_samples(app))
     return app
 
 
@@ -305,6 +306,69 @@ def publishing_samples(app) -> dict[str, str]:
         db.session.remove()
     return {"draft-rejected": f"/publish/drafts/{rejected}", "draft-submitted": f"/publish/drafts/{submitted}",
             "record-history": f"/records/{public_id}/history", "record-version": f"/records/{public_id}/history/2"}
+
+
+def selection_samples(app) -> dict[str, str]:
+    """The annual selection in each state a page shows: a 2025 list published from the demo
+    achievements (three experts, the e2e reviewer one of them), a 2024 round being scored (the
+    reviewer's task list and score form), and a 2026 round open for nominations (the publisher's
+    page, the administrator's round page)."""
+    from datetime import date, timedelta
+
+    from sqlalchemy import select
+
+    from tests.apps import add_user
+    from web.extensions import db
+    from web.models import Achievement, User
+    from web.proxies import current_services
+    from web.schemas.selection import RoundSchema
+    from web.services.identity import Identity, system_identity
+
+    today = date.today()
+    open_dates = {"window_start": "2000-01-01", "nomination_opens": (today - timedelta(days=10)).isoformat(),
+                  "nomination_closes": (today + timedelta(days=20)).isoformat(), "scoring_closes": (today + timedelta(days=40)).isoformat()}
+    experts = [add_user(app, "reviewer") for _ in range(2)]
+    with app.app_context():
+        service = current_services.selection
+        experts.append(db.session.scalar(select(User.id).where(User.email == E2E_USERS["reviewer"])))
+        ids = [f"ach-{i}" for i in db.session.scalars(select(Achievement.id).where(Achievement.status == "published").order_by(Achievement.id))]
+
+        def open_round(year: int, window_end: str):
+            return service.open_round(system_identity, RoundSchema().load({"year": year, "window_end": window_end, **open_dates}))
+
+        def nominate(year: int, candidates: list[str], limit: int) -> list[str]:
+            done = []
+            for public_id in candidates:
+                rnd = service.get_round(system_identity, year)
+                if all(c.ok for c in service.checks(rnd, db.session.get(Achievement, int(public_id[4:])))):
+                    service.nominate(system_identity, year, public_id, "e2e：技术先进，已在省内转化")
+                    done.append(public_id)
+                if len(done) == limit:
+                    break
+            return done
+
+        def score(year: int) -> None:
+            for n, expert in enumerate(experts):
+                identity = Identity(str(expert), frozenset({"reviewer"}))
+                for a in service.assignments(identity, year):
+                    value = 55 + (a.candidate.achievement_id * 7 + n * 11) % 45
+                    service.score(identity, year, a.id, {code: value for code in ("innovation", "indicators", "difficulty", "maturity", "impact")})
+
+        open_round(2025, "2026-12-31")
+        chosen = nominate(2025, ids, 230)
+        assert len(chosen) >= 200, f"only {len(chosen)} demo achievements are eligible"
+        service.start_scoring(system_identity, 2025)
+        score(2025)
+        service.close(system_identity, 2025)
+        service.finalise(system_identity, 2025)
+        open_round(2024, "2026-12-31")
+        nominate(2024, [i for i in ids if i not in chosen], 6)
+        service.start_scoring(system_identity, 2024)
+        reviewer = Identity(str(experts[-1]), frozenset({"reviewer"}))
+        assignment = service.assignments(reviewer, 2024)[0].id
+        open_round(2026, "2026-12-31")
+        db.session.remove()
+    return {"selection-score": f"/selection/2024/review/{assignment}"}
 
 
 # one account per role on the live server, all with tests.apps.PASSWORD

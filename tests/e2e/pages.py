@@ -48,6 +48,16 @@ PAGES = {
     "publish-review": "sample:draft-submitted",
     "record-history": "sample:record-history",
     "record-version": "sample:record-version",
+    # the annual selection (conftest.selection_samples): the lists, a published one, the
+    # publisher's nominations, the expert's tasks and score form, the administrator's pages
+    "selection-index": "/selections/",
+    "selection-list": "/selections/2025",
+    "selection-hub": "/selection/",
+    "selection-nominate": "/selection/2026/nominate",
+    "selection-review": "/selection/2024/review",
+    "selection-score": "sample:selection-score",
+    "admin-selection": "/admin/selection",
+    "admin-selection-round": "/admin/selection/2025",
 }
 ADMIN_KINDS = [k for k in PAGES if k.startswith("admin")]
 # pages that need an account → the e2e account the tests sign in as first (conftest.sign_in)
@@ -55,7 +65,8 @@ SIGNED_IN_KINDS = {
     **dict.fromkeys(["imports", "import-job", "account", "record-files-maintainer", "access-requests", "disclosures",
                      *ADMIN_KINDS], "admin"),
     **dict.fromkeys(["publish-desk", "publish-new", "publish-draft", "record-history", "record-version"], "publisher"),
-    **dict.fromkeys(["publish-queue", "publish-review"], "reviewer"),
+    **dict.fromkeys(["publish-queue", "publish-review", "selection-hub", "selection-review", "selection-score"], "reviewer"),
+    **dict.fromkeys(["selection-nominate"], "publisher"),
 }
 SEARCH_KINDS = [k for k in PAGES if k.startswith("search-")]
 RECORD_KINDS = ["achievement", "patent", "instrument", "institution", "institution-long", "patent-long", "patent-english", "instrument-long"]

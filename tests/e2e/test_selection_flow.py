@@ -137,7 +137,7 @@ def test_a_round_from_opening_to_the_published_list(open_page, shoot, selection_
     combined = [float(t.split()[-1]) for t in visitor.locator(".selection-entry .scores strong").all_inner_texts()]
     assert combined == sorted(combined, reverse=True)
     assert_accessible(visitor)
-    shoot(visitor, "selection-list-zh")
+    shoot(visitor, "selection-list-zh", full_page=False)
     field = visitor.locator("#f-field option").nth(1)
     wanted = int(field.inner_text().rsplit("(", 1)[1].rstrip(")"))
     visitor.locator("#f-field").select_option(field.get_attribute("value"))
@@ -146,7 +146,7 @@ def test_a_round_from_opening_to_the_published_list(open_page, shoot, selection_
     assert visitor.locator(".selection-entry").count() == wanted
     visitor.goto(f"/selections/{YEAR}?lang=en")
     assert visitor.get_by_role("heading", level=1).inner_text() == f"Jilin {YEAR} list of high-quality achievements"
-    shoot(visitor, "selection-list-en")
+    shoot(visitor, "selection-list-en", full_page=False)
     phone = open_page("phone", server=url)
     phone.goto(f"/selections/{YEAR}")
     assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")

@@ -50,7 +50,8 @@ def selection_helpers() -> dict[str, Any]:
         return str(value)
 
     return {"label_round": lambda s: label("selection_status", s), "label_candidate": lambda s: label("candidate_status", s),
-            "label_part": lambda s: label("selection_part", s), "highlight": highlight}
+            "label_part": lambda s: label("selection_part", s), "highlight": highlight,
+            "colon": lambda: ": " if lang() == "en" else "："}
 
 
 def say(exc: Exception) -> str:
