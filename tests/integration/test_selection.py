@@ -264,3 +264,27 @@ def test_the_badge_and_the_filter_on_elasticsearch_including_an_index_made_befor
             current_search.drop_indices()
         close_app(app)
         es.close()
+
+
+def test_the_demo_command_publishes_last_years_list_and_opens_this_years_round(tmp_path):
+    """``flask selection demo`` (what ``scripts/dev serve`` runs): experts topped up, candidates
+    nominated, scored from the records' own evaluation scores, the list published; a second run
+    changes nothing."""
+    app = make_app(tmp_path)
+    try:
+        last = TODAY.year - 1
+        load_achievements(app, [AchievementInput(registered_at=f"{last}-05-01") for _ in range(210)])
+        result = app.test_cli_runner().invoke(args=["selection", "demo"])
+        assert result.exit_code == 0, result.output
+        assert f"the {last} list is published with 200 of 210 candidates" in result.output
+        assert f"the {TODAY.year} round is open" in result.output
+        again = app.test_cli_runner().invoke(args=["selection", "demo"])
+        assert again.exit_code == 0 and "published already" in again.output
+        body = app.test_client().get(f"/api/v1/selections/{last}").get_json()
+        assert body["entry_count"] == 200 and recompute(body["formula"], body["entries"])[0]["combined"] == body["entries"][0]["combined"]
+        with app.app_context():
+            experts = current_services.selection.experts()
+            assert len(experts) == 4 and sum(1 for e in experts if e.institution_id) == 1
+            assert current_services.selection.get_round(Identity("system", frozenset({"system"})), TODAY.year).status == "nominating"
+    finally:
+        close_app(app)
