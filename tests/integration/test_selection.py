@@ -206,7 +206,13 @@ def test_conflicts_of_interest_and_the_quota(world):
             refused = client.post(f"/api/v1/selection/rounds/2024/candidates/{c['id']}/experts", json={"expert": own}, headers=admin)
             assert refused.status_code == 403 and refused.get_json()["error"]["code"] == "conflict_of_interest"
     score_all(app, 2024, world["experts"])
+    # a candidate cannot be deleted (its candidacy would dangle); withdrawn by its holder, it is not ranked
+    deleted = client.delete(f"/api/v1/records/{ids[0]}", headers=admin)
+    assert deleted.status_code == 409 and "2024" in deleted.get_json()["error"]["message"]
+    assert client.post(f"/api/v1/records/{ids[0]}/withdraw", json={}, headers=admin).status_code == 200
     assert client.post("/api/v1/selection/rounds/2024/actions/close", headers=admin).status_code == 200
+    ranked = client.get("/api/v1/selection/rounds/2024/ranking", headers=admin).get_json()
+    assert {r["achievement"] for r in ranked} == set(ids[1:]) and [r["rank"] for r in ranked] == [1, 2]
     refused = client.post("/api/v1/selection/rounds/2024/actions/finalise", headers=admin)
     assert refused.status_code == 409 and refused.get_json()["error"]["code"] == "below_quota"
     assert "少于入选名额 200 项" in refused.get_json()["error"]["message"]

@@ -14,7 +14,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from .. import normalize
-from ..models import Achievement, AchievementInstitution, Institution, Instrument, Patent, PatentApplicant
+from ..models import (Achievement, AchievementInstitution, Institution, Instrument, Patent, PatentApplicant, SelectionCandidate,
+                      SelectionRound)
 from ..models.common import utcnow
 from ..schemas import SCHEMAS
 from .identity import Identity
@@ -496,6 +497,12 @@ class RecordService:
             }
             if any(held.values()):
                 raise RecordInUse(f"该单位仍有关联记录 / the institution still holds records: {held}")
+        if isinstance(rec, Achievement):
+            years = sorted(set(self.session.scalars(select(SelectionRound.year).join(SelectionCandidate)
+                                                    .where(SelectionCandidate.achievement_id == rec.id))))
+            if years:  # its candidacy (and any list that names it) stays: it can be withdrawn instead
+                raise RecordInUse(f"该成果是 {'、'.join(map(str, years))} 年度遴选的候选成果，不能删除，可以撤回 / "
+                                  f"a candidate in the {', '.join(map(str, years))} selection: withdraw it instead of deleting it")
         with self.unit_of_work() as uow:
             if self.versions is not None:  # the last state stays in the history
                 self.versions.write(rec, "deleted", actor=identity, revision=rec.revision_id + 1, status="deleted")

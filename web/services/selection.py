@@ -510,7 +510,8 @@ class SelectionService:
         f = self.formula(rnd)
         out: list[Ranked] = []
         for candidate in rnd.candidates:
-            if candidate.status != "nominated":
+            # a record withdrawn by its holder after scoring began is not ranked (nor listed)
+            if candidate.status != "nominated" or candidate.achievement.status != "published":
                 continue
             totals = [a.total for a in candidate.assignments if a.total is not None]
             kept = scoring.kept_totals(totals, f.outlier_gap)
@@ -615,6 +616,11 @@ class SelectionService:
         return self._publish(identity, rnd, note[:2000])
 
     # -- published lists (public) -------------------------------------------------------------
+    def latest(self) -> SelectionList | None:
+        """The newest revision of the newest year's list: what the home page features."""
+        return self.session.scalars(select(SelectionList).order_by(SelectionList.year.desc(), SelectionList.revision.desc())
+                                    .limit(1)).first()
+
     def lists(self) -> list[SelectionList]:
         """The newest revision of every year's list, newest year first."""
         newest = select(SelectionList.year, func.max(SelectionList.revision).label("revision")).group_by(SelectionList.year).subquery()

@@ -86,7 +86,7 @@ def search():
     query = [(k, v) for k, vs in request.args.lists() for v in vs if k not in ("page", "cursor", "lang") and not (capped and k in FACET_KEYS)]
     # the home page (no query, no filter) features the latest annual list
     home = not params.q and not params.selections and params.page == 1 and params.record_type == "all" and error is None
-    featured = next(iter(current_services.selection.lists()), None) if home else None
+    featured = current_services.selection.latest() if home else None
     return render_template(
         "search.html", view=view, featured=featured, params=params, record_types=RECORD_TYPES, selected=selected, facet_defs=facet_defs,
         clear_facets={k: None for k in params.selections}, alternatives=alternatives, error=error,
