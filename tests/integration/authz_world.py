@@ -1,6 +1,7 @@
 """The people and things the authorisation tests act on: one account (a session client and an
 API token) per role, two institutions (the publisher's and another's), and factories that make a
-fresh record, draft, file, access request, token or account for every request that uses one up."""
+fresh record, draft, file, access request, token or account for every request that uses one up;
+and a selection round in each of its states (and a new one of a new year for a call that moves one on)."""
 from __future__ import annotations
 
 import io
@@ -8,7 +9,8 @@ import itertools
 import re
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import date, timedelta
+from typing import Any, Iterator
 
 from flask import Flask
 from sqlalchemy import select
@@ -16,8 +18,10 @@ from sqlalchemy import select
 from tests import filesamples
 from tests.apps import PASSWORD, add_user, csrf_token_of
 from web.extensions import db
-from web.models import Institution, User
+from web.models import ExpertAssignment, Institution, SelectionCandidate, SelectionRound, User
+from web.models.selection import RUBRIC
 from web.proxies import current_search, current_services
+from web.schemas.selection import RoundSchema
 from web.services.accounts import identity_of
 from web.services.identity import system_identity
 
@@ -38,6 +42,25 @@ class Account:
     csrf: str | None = None
 
 
+def round_dates() -> dict[str, str]:
+    """A selection round's dates: nominations open today, the records made today inside its window
+    (a past year's default dates would close nominations before they open)."""
+    today = date.today()
+    return {"window_start": (today - timedelta(days=365)).isoformat(), "window_end": (today + timedelta(days=365)).isoformat(),
+            "nomination_opens": today.isoformat(), "nomination_closes": (today + timedelta(days=30)).isoformat(),
+            "scoring_closes": (today + timedelta(days=60)).isoformat()}
+
+
+@dataclass(frozen=True)
+class Round:
+    """A selection round the world made: its year, its one candidate (a published achievement of
+    ``home``, nominated by an administrator) and the world's expert's assignment to it."""
+
+    year: int
+    candidate: int = 0
+    assignment: int = 0  # the "reviewer" account's (from scoring on)
+
+
 @dataclass
 class World:
     app: Flask
@@ -51,6 +74,13 @@ class World:
     confidential_file: int = 0
     request_id: int = 0  # the investor's pending request for the confidential file
     job: int = 0  # the administrator's import job
+    # the annual selection: a round in each state (quota 1, one expert a candidate), each year once
+    years: Iterator[int] = field(default_factory=lambda: itertools.count(2000))
+    nominating: Round | None = None
+    scoring: Round | None = None
+    closed: Round | None = None  # its candidate is excluded and reinstated in turn
+    published: Round | None = None  # revision 1, and a correction for each one an administrator posts
+    spare_expert: int = 0  # another reviewer account, for the administrator to assign
 
     # -- accounts -----------------------------------------------------------------------------------
     def sign_in(self, role: str, email: str | None = None) -> tuple[Any, str]:
@@ -79,10 +109,10 @@ class World:
         return identity_of(db.session.get(User, self.accounts[role].user_id))
 
     # -- things to act on (each call makes a new one) ------------------------------------------------
-    def new_record(self, status: str = "published", title: str = "授权测试成果") -> str:
+    def new_record(self, status: str = "published", title: str = "授权测试成果", **fields: Any) -> str:
         with self.app.app_context():
             rec = current_services.for_type("achievement").create(system_identity, {
-                "title": f"{title}{next(_serial)}号", "institutions": [self.home.name], "summary": "用于授权矩阵测试。"},
+                "title": f"{title}{next(_serial)}号", "institutions": [self.home.name], "summary": "用于授权矩阵测试。", **fields},
                 status=status)
             current_search.refresh("achievements")
             return rec.public_id
@@ -139,6 +169,75 @@ class World:
         with self.app.app_context():
             return current_services.accounts.reset_token(db.session.get(User, self.new_user()))
 
+    # -- the annual selection --------------------------------------------------------------------
+    def new_year(self) -> int:
+        """A year without a round (one a year, 2000-2100)."""
+        with self.app.app_context():
+            taken = set(db.session.scalars(select(SelectionRound.year)))
+            db.session.remove()
+        year = next(y for y in self.years if y not in taken)
+        assert year <= 2100, "more selection rounds than years"
+        return year
+
+    def new_eligible(self) -> str:
+        """A published achievement of ``home`` that passes every eligibility check of a round."""
+        return self.new_record(title="授权测试遴选成果", field="new_energy", trl=6, level="domestic_leading", keywords=["遴选"])
+
+    def new_round(self, status: str = "nominating", candidate: bool = True) -> Round:
+        """A round of a new year in this state: quota 1, one expert a candidate, nominations open
+        today; from "scoring" on, the "reviewer" account is its candidate's expert (and scores it
+        before the round closes)."""
+        year = self.new_year()
+        achievement = self.new_eligible() if candidate or status != "nominating" else None
+        with self.app.app_context():
+            service = current_services.selection
+            settings = RoundSchema().load({"year": year, "quota": 1, "experts_per_candidate": 1, "min_scores": 1, **round_dates()})
+            service.open_round(system_identity, settings)
+            made = Round(year)
+            if achievement:
+                made = Round(year, service.nominate(system_identity, year, achievement, "授权测试推荐").id)
+            if status != "nominating":
+                service.start_scoring(system_identity, year)
+                expert = self.accounts["reviewer"].user_id
+                mine = service.assignments(self.identity("reviewer"), year)
+                if not mine:  # another reviewer account was the least loaded: the world's expert joins
+                    mine = [service.assign(system_identity, year, made.candidate, expert)]
+                made = Round(year, made.candidate, mine[0].id)
+            if status in ("closed", "published"):
+                service.score(self.identity("reviewer"), year, made.assignment, {code: 80 for code in RUBRIC}, "授权测试评分")
+                service.close(system_identity, year)
+            if status == "published":
+                service.finalise(system_identity, year)
+            db.session.commit()
+            db.session.remove()
+        return made
+
+    def new_candidate(self, year: int | None = None) -> int:
+        """A new candidate (an eligible achievement of ``home``) in a round still taking nominations."""
+        achievement = self.new_eligible()
+        with self.app.app_context():
+            candidate = current_services.selection.nominate(system_identity, year or self.nominating.year, achievement, "授权测试推荐")
+            db.session.commit()
+            return candidate.id
+
+    def free_expert(self) -> int:
+        """The spare expert, not (or no longer) assigned to the scoring round's candidate."""
+        with self.app.app_context():
+            for assignment in db.session.scalars(select(ExpertAssignment).where(
+                    ExpertAssignment.candidate_id == self.scoring.candidate, ExpertAssignment.expert_id == self.spare_expert)).all():
+                current_services.selection.unassign(system_identity, self.scoring.year, assignment.id)
+            db.session.commit()
+            db.session.remove()
+        return self.spare_expert
+
+    def closed_step(self) -> str:
+        """What an administrator may do next to the closed round's candidate: exclude it, or
+        reinstate it once excluded."""
+        with self.app.app_context():
+            excluded = db.session.get(SelectionCandidate, self.closed.candidate).status == "excluded"
+            db.session.remove()
+        return "reinstate" if excluded else "exclude"
+
     def _someone(self) -> User:
         return db.session.get(User, self.accounts["investor"].user_id)
 
@@ -155,6 +254,9 @@ def make_world(app: Flask) -> World:
     world.public_file = world.new_file(confidential=False, record=world.record)
     world.confidential_file = world.new_file(record=world.record)
     world.request_id = world.new_request()
+    world.nominating, world.scoring = world.new_round(candidate=False), world.new_round("scoring")
+    world.spare_expert = world.new_user("reviewer")  # made after the scoring round: the "reviewer" account is its expert
+    world.closed, world.published = world.new_round("closed"), world.new_round("published")
     admin = world.accounts["admin"]
     made = admin.client.post("/api/v1/imports", data={"record_type": "achievement", "file": (io.BytesIO(
         "成果名称,完成单位\n授权测试导入成果,吉林大学\n".encode("utf-8")), "authz.csv")}, headers={"Authorization": f"Bearer {admin.token}"})

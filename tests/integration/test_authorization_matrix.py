@@ -21,8 +21,9 @@ from sqlalchemy import func, select, text
 
 from tests import filesamples
 from tests.apps import PASSWORD, close_app, make_app
-from tests.integration.authz_world import HIDDEN, ROLES, World, make_world
+from tests.integration.authz_world import HIDDEN, ROLES, World, make_world, round_dates
 from web.extensions import db
+from web.models.selection import RUBRIC
 from web.proxies import current_search
 
 pytestmark = pytest.mark.integration
@@ -36,6 +37,8 @@ PUBLISHERS = frozenset({"admin", "publisher", "other"})
 SEES_DRAFTS = frozenset({"admin", "reviewer", "publisher"})  # a draft of the home institution
 MEMBERS_ASKING = frozenset({"reviewer", "other", "intermediary", "investor"})  # may ask the holder for a confidential file
 NOT_HOME = frozenset({"other", "intermediary", "investor"})
+TAKE_PART = frozenset({"admin", "reviewer", "publisher", "other"})  # in a selection round (SelectionService.get_round)
+NO_PART = frozenset({"intermediary", "investor"})  # to them a round does not exist
 DRAFT_FORM = {"f-title": "授权测试表单成果", "f-summary": "经网页表单提交。"}
 RECORD_FORM = {"f-title": "授权测试修改后的成果", "f-summary": "经网页表单修改。", "f-institutions": "{home}"}
 
@@ -57,6 +60,14 @@ class Row:
     @property
     def api(self) -> bool:
         return self.rule.startswith("/api/")
+
+
+# the selection's rules (as the URL map spells them)
+YEAR = "<int(min=2000, max=2100):year>"
+REVISION = "<int(min=1, max=9999):revision>"
+ROUNDS = "/api/v1/selection/rounds"
+ACTION = "<any('start-scoring', 'close', 'finalise', 'correct'):step>"
+CANDIDATE_STEP = "<any('withdraw', 'exclude', 'reinstate'):step>"
 
 
 def same(value: str) -> Callable[[World, str], str]:
@@ -156,6 +167,42 @@ ROWS = [
         lambda w, r: {"decision": "approve"}),
     Row("/disclosures/", "GET", PUBLISHERS, "/disclosures/"),
     Row("/disclosures/export.csv", "GET", PUBLISHERS, "/disclosures/export.csv"),
+    # -- the annual selection: published lists (public), taking part, its administration ---------
+    Row("/selections/", "GET", ALL, "/selections/"),
+    Row("/selections/feed.atom", "GET", ALL, "/selections/feed.atom"),
+    Row(f"/selections/{YEAR}", "GET", ALL, lambda w, r: f"/selections/{w.published.year}"),
+    Row(f"/selections/{YEAR}/r{REVISION}", "GET", ALL, lambda w, r: f"/selections/{w.published.year}/r1"),
+    Row(f"/selections/{YEAR}/r{REVISION}.xlsx", "GET", ALL, lambda w, r: f"/selections/{w.published.year}/r1.xlsx"),
+    Row(f"/selections/{YEAR}/r{REVISION}.pdf", "GET", ALL, lambda w, r: f"/selections/{w.published.year}/r1.pdf"),
+    Row("/selection/", "GET", TAKE_PART, "/selection/"),
+    # publishers nominate their institution's achievements on this page (administrators add candidates on theirs and are
+    # refused it, 403); its form's post goes to the service's nominate, which takes an administrator's nomination too
+    Row(f"/selection/{YEAR}/nominate", "GET", frozenset({"publisher", "other"}), lambda w, r: f"/selection/{w.nominating.year}/nominate"),
+    Row(f"/selection/{YEAR}/nominate", "POST", HOLDER, lambda w, r: f"/selection/{w.nominating.year}/nominate",
+        lambda w, r: {"achievement": w.new_eligible(), "statement": "授权测试推荐"}, hidden=NO_PART,
+        refused_with=frozenset({303})),  # back to the page, with the refusal (not their institution's, or not a publisher)
+    Row(f"/selection/{YEAR}/candidates/<int:candidate_id>/withdraw", "POST", HOLDER,
+        lambda w, r: f"/selection/{w.nominating.year}/candidates/{w.new_candidate()}/withdraw", lambda w, r: {"reason": "授权测试撤回"},
+        hidden=SIGNED - HOLDER),
+    Row(f"/selection/{YEAR}/review", "GET", REVIEWERS, lambda w, r: f"/selection/{w.scoring.year}/review"),
+    # the assigned expert only (the "reviewer" account): to anyone else, administrators too, no such assignment
+    Row(f"/selection/{YEAR}/review/<int:assignment_id>", "GET", frozenset({"reviewer"}),
+        lambda w, r: f"/selection/{w.scoring.year}/review/{w.scoring.assignment}", hidden=SIGNED - {"reviewer"}),
+    Row(f"/selection/{YEAR}/review/<int:assignment_id>", "POST", frozenset({"reviewer"}),
+        lambda w, r: f"/selection/{w.scoring.year}/review/{w.scoring.assignment}",
+        lambda w, r: {**{code: "70" for code in RUBRIC}, "comment": "授权测试评分"}, hidden=SIGNED - {"reviewer"}),
+    Row("/admin/selection", "GET", ADMIN, "/admin/selection"),
+    Row("/admin/selection", "POST", ADMIN, "/admin/selection", lambda w, r: round_form(w.new_year())),
+    Row(f"/admin/selection/{YEAR}", "GET", ADMIN, lambda w, r: f"/admin/selection/{w.published.year}"),
+    Row(f"/admin/selection/{YEAR}/<any('start', 'close', 'finalise'):step>", "POST", ADMIN,
+        lambda w, r: f"/admin/selection/{w.new_round().year}/start"),
+    Row(f"/admin/selection/{YEAR}/candidates", "POST", ADMIN, lambda w, r: f"/admin/selection/{w.nominating.year}/candidates",
+        lambda w, r: {"add-achievement": w.new_eligible(), "add-statement": "授权测试推荐"}),
+    Row(f"/admin/selection/{YEAR}/candidates/<int:candidate_id>/<any('exclude', 'reinstate'):step>", "POST", ADMIN,
+        lambda w, r: f"/admin/selection/{w.closed.year}/candidates/{w.closed.candidate}/{w.closed_step()}",
+        lambda w, r: {"why-reason": "授权测试"}),
+    Row(f"/admin/selection/{YEAR}/correct", "POST", ADMIN, lambda w, r: f"/admin/selection/{w.published.year}/correct",
+        lambda w, r: {"fix-note": "授权测试更正"}),
     # -- the JSON API ----------------------------------------------------------------------------
     Row("/api/v1/openapi.json", "GET", ALL, "/api/v1/openapi.json"),
     Row("/api/v1/search", "GET", ALL, "/api/v1/search?q=成果"),
@@ -224,8 +271,45 @@ ROWS = [
     Row("/api/v1/admin/institutions/<public_id>/merge", "POST", ADMIN,
         lambda w, r: f"/api/v1/admin/institutions/{w.new_institution()}/merge", lambda w, r: {"target": w.new_institution()}),
     Row("/api/v1/admin/audit", "GET", ADMIN, "/api/v1/admin/audit"),
+    # -- the annual selection over the API ----------------------------------------------------------
+    Row(ROUNDS, "GET", SIGNED, ROUNDS),  # an empty list for those who take no part
+    Row(ROUNDS, "POST", ADMIN, ROUNDS, lambda w, r: {"year": w.new_year(), "quota": 1, **round_dates()}),
+    Row(f"{ROUNDS}/<int:year>", "GET", TAKE_PART, lambda w, r: f"{ROUNDS}/{w.nominating.year}", hidden=NO_PART),
+    Row(f"{ROUNDS}/<int:year>", "PATCH", ADMIN, lambda w, r: f"{ROUNDS}/{w.nominating.year}", lambda w, r: {"criteria": "授权测试标准"}),
+    Row(f"{ROUNDS}/<int:year>/actions/{ACTION}", "POST", ADMIN, lambda w, r: f"{ROUNDS}/{w.new_round('closed').year}/actions/finalise"),
+    Row(f"{ROUNDS}/<int:year>/actions/{ACTION}", "POST", ADMIN, lambda w, r: f"{ROUNDS}/{w.published.year}/actions/correct",
+        lambda w, r: {"note": "授权测试更正"}),
+    Row(f"{ROUNDS}/<int:year>/candidates", "GET", TAKE_PART, lambda w, r: f"{ROUNDS}/{w.scoring.year}/candidates", hidden=NO_PART),
+    Row(f"{ROUNDS}/<int:year>/candidates", "POST", HOLDER, lambda w, r: f"{ROUNDS}/{w.nominating.year}/candidates",
+        lambda w, r: {"achievement": w.new_eligible(), "statement": "授权测试推荐"}, hidden=NO_PART),
+    Row(f"{ROUNDS}/<int:year>/candidates/<int:candidate_id>", "GET", HOLDER | {"reviewer"},  # the reviewer is its expert
+        lambda w, r: f"{ROUNDS}/{w.scoring.year}/candidates/{w.scoring.candidate}", hidden=NO_PART | {"other"}),
+    Row(f"{ROUNDS}/<int:year>/candidates/<int:candidate_id>/{CANDIDATE_STEP}", "POST", HOLDER,
+        lambda w, r: f"{ROUNDS}/{w.nominating.year}/candidates/{w.new_candidate()}/withdraw", lambda w, r: {"reason": "授权测试撤回"},
+        hidden=SIGNED - HOLDER),
+    Row(f"{ROUNDS}/<int:year>/candidates/<int:candidate_id>/{CANDIDATE_STEP}", "POST", ADMIN,
+        lambda w, r: f"{ROUNDS}/{w.closed.year}/candidates/{w.closed.candidate}/{w.closed_step()}", lambda w, r: {"reason": "授权测试"}),
+    Row(f"{ROUNDS}/<int:year>/candidates/<int:candidate_id>/experts", "POST", ADMIN,
+        lambda w, r: f"{ROUNDS}/{w.scoring.year}/candidates/{w.scoring.candidate}/experts", lambda w, r: {"expert": w.free_expert()}),
+    Row(f"{ROUNDS}/<int:year>/eligibility/<public_id>", "GET", HOLDER, lambda w, r: f"{ROUNDS}/{w.nominating.year}/eligibility/{w.record}",
+        hidden=SIGNED - HOLDER),
+    Row(f"{ROUNDS}/<int:year>/assignments", "GET", TAKE_PART, lambda w, r: f"{ROUNDS}/{w.scoring.year}/assignments", hidden=NO_PART),
+    # the assigned expert scores; an administrator is refused (403), to everyone else there is no such assignment
+    Row(f"{ROUNDS}/<int:year>/assignments/<int:assignment_id>/score", "PUT", frozenset({"reviewer"}),
+        lambda w, r: f"{ROUNDS}/{w.scoring.year}/assignments/{w.scoring.assignment}/score",
+        lambda w, r: {"scores": {code: 75 for code in RUBRIC}, "comment": "授权测试评分"}, hidden=SIGNED - REVIEWERS),
+    Row(f"{ROUNDS}/<int:year>/ranking", "GET", ADMIN, lambda w, r: f"{ROUNDS}/{w.closed.year}/ranking"),
+    Row("/api/v1/selections", "GET", ALL, "/api/v1/selections"),
+    Row("/api/v1/selections/<int:year>", "GET", ALL, lambda w, r: f"/api/v1/selections/{w.published.year}"),
+    Row("/api/v1/selections/<int:year>/revisions/<int:revision>", "GET", ALL, lambda w, r: f"/api/v1/selections/{w.published.year}/revisions/1"),
 ]
 BY_KEY = {(row.rule, row.method): row for row in ROWS}
+
+
+def round_form(year: int) -> dict[str, str]:
+    """The administrator's form that opens a round: quota 1, one expert a candidate."""
+    return {"year": str(year), "quota": "1", "auto_weight": "0.3", "experts_per_candidate": "1", "min_scores": "1", "outlier_gap": "20",
+            **round_dates()}
 
 
 def csv_upload() -> tuple[io.BytesIO, str]:
@@ -268,7 +352,9 @@ def world(request, tmp_path_factory) -> World:
 
         config = {"SEARCH_BACKEND": "elasticsearch", "SEARCH_ES_HOSTS": [request.getfixturevalue("es_url")],
                   "SEARCH_ES_NUMBER_OF_REPLICAS": 0, "SEARCH_INDEX_PREFIX": f"authz{uuid.uuid4().hex[:8]}-"}
-    app = make_app(tmp_path_factory.mktemp(f"authz-{request.param}"), *DEMO, RESET_RATE_LIMIT="1000 per minute", **config)
+    # SELECTION_MIN_QUOTA: a round of one candidate can be finalised
+    app = make_app(tmp_path_factory.mktemp(f"authz-{request.param}"), *DEMO, RESET_RATE_LIMIT="1000 per minute", SELECTION_MIN_QUOTA=1,
+                   **config)
     world = make_world(app)
     yield world
     if request.param == "elasticsearch":

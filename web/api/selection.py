@@ -19,11 +19,13 @@ from datetime import datetime, timezone
 from typing import Any
 
 from flask import jsonify, request
-from marshmallow import Schema, fields, validate
 
 from ..models import ExpertAssignment, SelectionCandidate, SelectionList, SelectionRound
 from ..proxies import current_services
+from ..schemas.selection import AssignSchema as _Assign
 from ..schemas.selection import NominationSchema, RoundSchema, ScoreSchema
+from ..schemas.selection import NoteSchema as _Note
+from ..schemas.selection import ReasonSchema as _Reason
 from ..security import require_signed_in
 from ..services.identity import Identity
 from ..services.selection import Ranked, SelectionError
@@ -39,27 +41,6 @@ score_schema, nomination_schema = ScoreSchema(), NominationSchema()
 STATUS = {"below_quota": 409, "wrong_state": 409, "nominations_closed": 409, "scoring_closed": 409, "already_nominated": 409,
           "round_exists": 409, "already_assigned": 409, "published": 409, "settings_frozen": 409, "not_closed": 409,
           "too_few_experts": 409, "conflict_of_interest": 403}
-
-
-class _Reason(Schema):
-    class Meta:
-        unknown = "raise"
-
-    reason = fields.String(load_default="", validate=validate.Length(max=1000))
-
-
-class _Note(Schema):
-    class Meta:
-        unknown = "raise"
-
-    note = fields.String(required=True, validate=validate.Length(min=1, max=2000))
-
-
-class _Assign(Schema):
-    class Meta:
-        unknown = "raise"
-
-    expert = fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1))
 
 
 @bp.errorhandler(SelectionError)

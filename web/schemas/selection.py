@@ -104,4 +104,35 @@ class NominationSchema(Schema):
     statement = fields.String(load_default="", validate=validate.Length(max=2000), metadata={"description": "推荐理由 / why"})
 
 
-__all__ = ["RoundSchema", "ScoreSchema", "NominationSchema"]
+class ReasonSchema(Schema):
+    """Why a candidate is withdrawn, excluded or reinstated."""
+
+    class Meta:
+        unknown = RAISE
+
+    reason = fields.String(load_default="", validate=validate.Length(max=1000),
+                           metadata={"description": "原因：撤回时可省略，排除和恢复时必填 / why: optional to withdraw, required to exclude "
+                                                    "or reinstate"})
+
+
+class NoteSchema(Schema):
+    """Why a published list is corrected: published with the new revision."""
+
+    class Meta:
+        unknown = RAISE
+
+    note = fields.String(required=True, validate=validate.Length(min=1, max=2000),
+                         metadata={"description": "更正说明，与新版本一同公开 / why, published with the new revision"})
+
+
+class AssignSchema(Schema):
+    """An expert for a candidate (an administrator's choice, beside the automatic assignment)."""
+
+    class Meta:
+        unknown = RAISE
+
+    expert = fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1),
+                            metadata={"description": "评审专家的账号编号 / the expert's account id"})
+
+
+__all__ = ["RoundSchema", "ScoreSchema", "NominationSchema", "ReasonSchema", "NoteSchema", "AssignSchema"]

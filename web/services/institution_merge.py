@@ -37,7 +37,7 @@ from .. import normalize
 from ..extensions import db
 from ..models import (
     OPEN_DRAFT_STATES, Achievement, AchievementInstitution, Institution, InstitutionRedirect, Instrument, Patent, PatentApplicant,
-    RecordDraft, User,
+    RecordDraft, SelectionCandidate, User,
 )
 from ..models.common import utcnow
 from .audit import AuditLog
@@ -52,6 +52,9 @@ FILLED_FIELDS = ("name_en", "type", "city", "credit_code", "address", "descripti
 HANDLED = frozenset({
     ("achievement_institutions", "institution_id"), ("patent_applicants", "institution_id"), ("instruments", "institution_id"),
     ("users", "institution_id"), ("record_drafts", "institution_id"), ("institution_redirects", "institution_id"),
+    # the institution that nominated a candidate of the annual selection: the merged one nominated
+    # it (conflicts of interest follow); the names frozen in published lists stay as they were
+    ("selection_candidates", "institution_id"),
 })
 
 
@@ -223,6 +226,8 @@ class InstitutionMerge:
                     draft.institution_id = target.id
                 for redirect in plan.redirects:
                     redirect.institution_id = target.id
+                self.session.execute(update(SelectionCandidate).where(SelectionCandidate.institution_id == source.id)
+                                     .values(institution_id=target.id))
             for column in referencing_columns():
                 if (column.table.name, column.name) not in HANDLED:
                     self.session.execute(update(column.table).where(column == source.id).values({column.name: target.id}))

@@ -32,7 +32,7 @@ from ..models import (Achievement, AchievementInstitution, ExpertAssignment, Sel
 from ..models.common import utcnow
 from . import selection_scoring as scoring
 from .audit import AuditLog
-from .holdings import holder_ids
+from .holdings import holder_ids, visible
 from .identity import Identity
 from .records import PermissionDenied, RecordNotFound
 from .uow import IndexOp, UnitOfWork
@@ -261,6 +261,8 @@ class SelectionService:
     def nominate(self, identity: Identity, year: int, public_id: str, statement: str = "") -> SelectionCandidate:
         rnd = self.get_round(identity, year)
         rec = self._achievement(public_id)
+        if not visible(identity, rec):  # an unpublished record of another institution: as if there were none
+            raise RecordNotFound(public_id)
         if identity.is_admin:
             source = "admin"
         elif identity.is_publisher and identity.institution_id in holder_ids(rec):

@@ -181,6 +181,13 @@ def nominate(year: int):
             flash(say(exc), "error")
         else:
             flash(gettext("已推荐 %(id)s。", id=form.achievement.data), "ok")
+    return _back_to_candidates(identity, year)
+
+
+def _back_to_candidates(identity, year: int):
+    """Publishers return to their nominations; an administrator to the round's own page."""
+    if identity.is_admin and not identity.is_publisher:
+        return redirect(url_for("admin.selection_round", year=year), code=303)
     return redirect(url_for("selection.nominate_page", year=year) + "#candidates", code=303)
 
 
@@ -195,7 +202,7 @@ def withdraw(year: int, candidate_id: int):
         flash(say(exc), "error")
     else:
         flash(gettext("已撤回推荐。"), "ok")
-    return redirect(url_for("selection.nominate_page", year=year) + "#candidates", code=303)
+    return _back_to_candidates(identity, year)
 
 
 @bp.get(f"/selection/{YEAR}/review")
@@ -221,10 +228,10 @@ def score(year: int, assignment_id: int):
         try:
             current_services.selection.score(identity, year, assignment_id, form.scores(), form.comment.data)
         except SelectionError as exc:
-            flash(say(exc), "error")
+            flash(say(exc), "error")  # scoring closed, a conflict found late: said on the task list
         else:
             flash(gettext("评分已保存，评分截止前可以修改。"), "ok")
-            return redirect(url_for("selection.review", year=year), code=303)
+        return redirect(url_for("selection.review", year=year), code=303)
     elif request.method == "POST":
         flash(gettext("请检查评分：每项 0-100 分。"), "error")
     return render_template("selection/score.html", round=assignment.candidate.round, assignment=assignment, form=form,
