@@ -294,3 +294,20 @@ def test_the_demo_command_publishes_last_years_list_and_opens_this_years_round(t
             assert current_services.selection.get_round(Identity("system", frozenset({"system"})), TODAY.year).status == "nominating"
     finally:
         close_app(app)
+
+
+def test_the_administrators_form_opens_a_round_with_its_weights(world):
+    from tests.apps import csrf_token_of, signed_in
+
+    admin = signed_in(world["app"], "admin")
+    form = {"year": "2030", "criteria": "绿色低碳", "quota": "200", "auto_weight": "0.4", "experts_per_candidate": "3", "min_scores": "2",
+            "outlier_gap": "15", "nomination_closes": "2030-06-30", "scoring_closes": "2030-09-30",
+            **{f"w_{k}": v for k, v in {"trl": "40", "level": "30", "ip": "10", "transfer": "10", "completeness": "10"}.items()},
+            **{f"r_{k}": "20" for k in RUBRIC}, "r_innovation": "40", "csrf_token": csrf_token_of(admin, "/admin/selection")}
+    made = admin.post("/admin/selection", data=form)
+    assert made.status_code == 303 and made.headers["Location"].endswith("/admin/selection/2030")
+    body = world["app"].test_client().get("/api/v1/selection/rounds/2030", headers=world["admin"]).get_json()
+    assert body["auto_weights"] == {"trl": 40.0, "level": 30.0, "ip": 10.0, "transfer": 10.0, "completeness": 10.0}
+    assert body["rubric"]["innovation"] == 40.0 and body["auto_weight"] == 0.4 and body["outlier_gap"] == 15.0
+    small = admin.post("/admin/selection", data=form | {"year": "2031", "quota": "150"})
+    assert small.status_code == 200 and "不少于 200 项" in small.get_data(as_text=True)

@@ -7,12 +7,19 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, DecimalField, IntegerField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
+from ..models.selection import DEFAULT_AUTO_WEIGHTS, DEFAULT_RUBRIC
+
 RUBRIC_LABELS = {
     "innovation": (_l("技术创新程度"), _l("与国内外同类技术相比的创新性")),
     "indicators": (_l("技术经济指标先进程度"), _l("主要技术、经济指标达到的水平")),
     "difficulty": (_l("技术难度和复杂程度"), _l("解决的关键问题的难度")),
     "maturity": (_l("技术成熟度"), _l("工程化、产业化的成熟程度")),
     "impact": (_l("推动科技进步和市场竞争力"), _l("对行业进步与市场竞争力的作用")),
+}
+
+
+PART_LABELS = {
+    "trl": _l("技术就绪度"), "level": _l("成果水平"), "ip": _l("知识产权"), "transfer": _l("转化就绪"), "completeness": _l("信息完整度"),
 }
 
 
@@ -39,7 +46,9 @@ class RoundForm(FlaskForm):
 
     def settings(self) -> dict:
         """The fields as ``RoundSchema`` takes them (empty dates: the schema's defaults)."""
-        out = {"year": self.year.data, "quota": self.quota.data, "auto_weight": float(self.auto_weight.data),
+        out = {"auto_weights": {code: float(self[f"w_{code}"].data) for code in PART_LABELS},
+               "rubric": {code: float(self[f"r_{code}"].data) for code in RUBRIC_LABELS},
+               "year": self.year.data, "quota": self.quota.data, "auto_weight": float(self.auto_weight.data),
                "experts_per_candidate": self.experts_per_candidate.data, "min_scores": self.min_scores.data,
                "outlier_gap": float(self.outlier_gap.data), "criteria": self.criteria.data or ""}
         if self.title.data:
@@ -48,6 +57,15 @@ class RoundForm(FlaskForm):
             if getattr(self, name).data:
                 out[name] = getattr(self, name).data.isoformat()
         return out
+
+
+def _weight_fields(form: type, prefix: str, labels: dict, defaults: dict) -> None:
+    for code, label in labels.items():
+        setattr(form, f"{prefix}_{code}", IntegerField(label, default=defaults[code], validators=[InputRequired(), NumberRange(min=0, max=100)]))
+
+
+_weight_fields(RoundForm, "w", PART_LABELS, DEFAULT_AUTO_WEIGHTS)
+_weight_fields(RoundForm, "r", {code: name for code, (name, _hint) in RUBRIC_LABELS.items()}, DEFAULT_RUBRIC)
 
 
 class NominateForm(FlaskForm):
@@ -75,4 +93,4 @@ class ScoreForm(FlaskForm):
         return {code: float(getattr(self, code).data) for code in RUBRIC_LABELS}
 
 
-__all__ = ["ActionForm", "RoundForm", "NominateForm", "ReasonForm", "NoteForm", "ScoreForm", "RUBRIC_LABELS"]
+__all__ = ["ActionForm", "RoundForm", "NominateForm", "ReasonForm", "NoteForm", "ScoreForm", "RUBRIC_LABELS", "PART_LABELS"]
