@@ -135,3 +135,7 @@ DEMO_SEED = 2024
 
 # The annual selection: the smallest quota a round may have (the provincial plan: 200 a year)
 SELECTION_MIN_QUOTA = 200
+
+# Usage statistics (web/services/usage.py): counts per day of searches, zero-result searches, record
+# views and exports; no IP address, account or user agent is stored; robots are not counted
+USAGE_STATS = True

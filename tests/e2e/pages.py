@@ -31,6 +31,7 @@ PAGES = {
     "admin-duplicates": "/admin/institutions/duplicates",
     "admin-merge": "/admin/institutions/merge?source=org-2&target=org-1",
     "admin-audit": "/admin/audit",
+    "admin-usage": "/admin/usage",
     "not-found": "/no-such-page",
     # a record with files, as a visitor and as its maintainer (conftest.attachment_samples); the
     # access requests and the disclosure log

@@ -191,6 +191,7 @@ ROWS = [
     Row(f"/selection/{YEAR}/review/<int:assignment_id>", "POST", frozenset({"reviewer"}),
         lambda w, r: f"/selection/{w.scoring.year}/review/{w.scoring.assignment}",
         lambda w, r: {**{code: "70" for code in RUBRIC}, "comment": "授权测试评分"}, hidden=SIGNED - {"reviewer"}),
+    Row("/admin/usage", "GET", ADMIN, "/admin/usage?days=7"),
     Row("/admin/selection", "GET", ADMIN, "/admin/selection"),
     Row("/admin/selection", "POST", ADMIN, "/admin/selection", lambda w, r: round_form(w.new_year())),
     Row(f"/admin/selection/{YEAR}", "GET", ADMIN, lambda w, r: f"/admin/selection/{w.published.year}"),

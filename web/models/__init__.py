@@ -8,6 +8,7 @@ from .instrument import Instrument
 from .patent import Patent, PatentApplicant
 from .selection import (CANDIDATE_STATES, ROUND_STATES, ExpertAssignment, SelectionCandidate, SelectionEntry, SelectionList,
                         SelectionRound)
+from .usage import USAGE_KINDS, UsageCount
 from .workflow import DRAFT_STATES, OPEN_DRAFT_STATES, DraftComment, RecordDraft, RecordVersion
 
 RECORD_CLASSES = {cls.RECORD_TYPE: cls for cls in (Achievement, Patent, Instrument, Institution)}
@@ -20,4 +21,5 @@ __all__ = [
     "ROLES", "User", "ApiToken", "AuditEvent", "RecordDraft", "DraftComment", "RecordVersion", "DRAFT_STATES",
     "OPEN_DRAFT_STATES", "Attachment", "AccessRequest", "DisclosureEvent", "ACCESS_STATES",
     "SelectionRound", "SelectionCandidate", "ExpertAssignment", "SelectionList", "SelectionEntry", "ROUND_STATES", "CANDIDATE_STATES",
+    "UsageCount", "USAGE_KINDS",
 ]

@@ -28,6 +28,7 @@ from .records import CONFIGS, RecordService
 from .search import SearchService
 from .selection import SelectionService
 from .uow import UnitOfWork, unit_of_work
+from .usage import UsageLog
 from .versions import RecordVersions
 from .user_admin import UserAdmin
 
@@ -62,6 +63,8 @@ class ServiceRegistry:
         self.institutions = InstitutionDirectory(session)
         self.merges = InstitutionMerge(session, self.audit, self.unit_of_work)
         # the annual selection of high-quality achievements (/selections, /admin/selection)
+        # usage statistics without personal data (views, searches, zero-result searches, exports)
+        self.usage = UsageLog(lambda: db.engine, session, bool(app.config.get("USAGE_STATS", True)))
         self.selection = SelectionService(session, self.audit, self.unit_of_work, int(app.config.get("SELECTION_MIN_QUOTA", 200)))
 
     def for_type(self, record_type: str) -> RecordService:

@@ -44,6 +44,7 @@ def _export(extension: str) -> Response:
         search_url = external_url("search.search") + ("?" + "&".join(f"{quote(k, safe='')}={quote(v, safe='')}" for k, v in search_args) if search_args else "")
         body, content_type = service.to_xlsx(result, locale, site, search_url), XLSX_MIMETYPE
     name, ascii_name = service.filenames(result, extension, locale)
+    current_services.usage.count("export", extension, request.user_agent.string)
     response = Response(body, content_type=content_type)  # the type as given (mimetype= would add a second charset)
     response.headers["Content-Disposition"] = _attachment(name, ascii_name)
     response.headers["X-Export-Truncated"] = "true" if result.truncated else "false"

@@ -1,7 +1,7 @@
 """Record pages for every type, with links across types and similar records."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, abort, render_template, request
 
 from .. import presenters
 from ..models import BY_PREFIX, Achievement, Institution, Instrument, Patent
@@ -31,6 +31,7 @@ def record(public_id: str):
     identity = current_identity()
     service = current_services.for_type(cls.RECORD_TYPE)
     rec = service.get(identity, public_id)
+    current_services.usage.count("view", rec.public_id, request.user_agent.string)
     shown = current_services.disclosures.show(identity, rec, service.dump(rec), channel="page")  # web/disclosure.py
     data = shown.data
     similar = [] if cls is Institution else current_services.search.similar(identity, cls.INDEX, public_id, size=6)

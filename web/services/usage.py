@@ -1,0 +1,94 @@
+"""Usage statistics without personal data: a count per day, kind and key, added to in its own
+short transaction (the request's work is never held up or rolled back by it, and a failed count
+is logged and forgotten). Requests from robots are not counted: their user agent says so.
+
+What is counted (``UsageCount``): searches by their normalised text (page 1 only, so paging is
+not a new search), searches that found nothing, record page views, exports by format."""
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Callable
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from ..models import USAGE_KINDS, UsageCount
+
+log = logging.getLogger(__name__)
+
+# crawlers, link checkers, monitors and scripted clients say who they are; people's browsers do not
+ROBOT = re.compile(r"bot\b|bot/|crawl|spider|slurp|baiduspider|yandex|bingpreview|facebookexternalhit|headless|python-requests|"
+                   r"curl/|wget/|go-http-client|scrapy|httpclient|okhttp|uptime|monitor|pingdom|lighthouse|phantomjs", re.I)
+MAX_KEY = 100
+
+
+def is_robot(user_agent: str | None) -> bool:
+    """No user agent at all, or one that names a robot or a scripting library."""
+    return not user_agent or bool(ROBOT.search(user_agent))
+
+
+def query_key(text: str | None) -> str:
+    """A query as it is counted: width-folded (ＮＦＫＣ), lower-case, single spaces, at most 100
+    characters; "" when there is nothing to count."""
+    text = unicodedata.normalize("NFKC", text or "").lower()
+    return " ".join(text.split())[:MAX_KEY]
+
+
+@dataclass(frozen=True)
+class Top:
+    key: str
+    count: int
+
+
+class UsageLog:
+    def __init__(self, engine: Callable[[], Engine], session: Session, enabled: bool = True):
+        self._engine, self.session, self.enabled = engine, session, enabled
+
+    def count(self, kind: str, key: str, user_agent: str | None, n: int = 1) -> None:
+        """Add ``n`` to today's count of ``kind``/``key``, unless a robot asked or there is no key."""
+        if not self.enabled or not key or kind not in USAGE_KINDS or is_robot(user_agent):
+            return
+        engine = self._engine()
+        insert = pg_insert if engine.dialect.name == "postgresql" else sqlite_insert
+        statement = insert(UsageCount).values(day=date.today(), kind=kind, key=key[:MAX_KEY], count=n)
+        statement = statement.on_conflict_do_update(index_elements=["day", "kind", "key"],
+                                                    set_={"count": UsageCount.count + statement.excluded.count})
+        try:
+            with engine.begin() as conn:
+                conn.execute(statement)
+        except Exception:  # noqa: BLE001 - a count is never worth a failed page
+            log.warning("usage count %s/%s not recorded", kind, key, exc_info=True)
+
+    def search(self, text: str | None, total: int, page: int, user_agent: str | None) -> None:
+        """A search as people typed it: counted once (page 1), and again as zero-result when it found nothing."""
+        key = query_key(text)
+        if page != 1 or not key:
+            return
+        self.count("search", key, user_agent)
+        if total == 0:
+            self.count("zero", key, user_agent)
+
+    def top(self, kind: str, days: int = 30, limit: int = 50, today: date | None = None) -> list[Top]:
+        """The most frequent keys of ``kind`` over the last ``days`` days (today included)."""
+        since = (today or date.today()) - timedelta(days=days - 1)
+        total = func.sum(UsageCount.count).label("total")
+        rows = self.session.execute(select(UsageCount.key, total).where(UsageCount.kind == kind, UsageCount.day >= since)
+                                    .group_by(UsageCount.key).order_by(total.desc(), UsageCount.key).limit(limit))
+        return [Top(key, int(n)) for key, n in rows]
+
+    def totals(self, days: int = 30, today: date | None = None) -> dict[str, int]:
+        """How many of each kind over the last ``days`` days."""
+        since = (today or date.today()) - timedelta(days=days - 1)
+        rows = self.session.execute(select(UsageCount.kind, func.sum(UsageCount.count)).where(UsageCount.day >= since)
+                                    .group_by(UsageCount.kind))
+        return {kind: int(n) for kind, n in rows}
+
+
+__all__ = ["UsageLog", "Top", "is_robot", "query_key", "ROBOT"]
