@@ -57,7 +57,7 @@ class SelectionError(ValueError):
 
 @dataclass(frozen=True)
 class Check:
-    rule: str  # published | window | required | not_selected | not_nominated
+    rule: str  # published | window | required | not_selected
     ok: bool
     zh: str
     en: str
@@ -367,7 +367,7 @@ class SelectionService:
         live = [c for c in rnd.candidates if c.status == "nominated"]
         for candidate in live:
             report.checked += 1
-            checks = [c for c in self.checks(rnd, candidate.achievement) if c.rule != "not_nominated"]
+            checks = self.checks(rnd, candidate.achievement)
             candidate.checks = [c.to_dict() for c in checks]
             failed = [c for c in checks if not c.ok]
             if failed:

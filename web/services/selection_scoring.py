@@ -19,8 +19,10 @@ The formula (also shown on every published list):
   or a gap of 0, all are kept.
 * **combined** = auto_weight × pre-score + (1 − auto_weight) × expert score.
 * **order**: combined, then expert score, then pre-score (all high first), then the achievement's
-  id (the earlier registered in the database first). Scores are rounded to 2 decimals only at the
-  end, and the order compares the rounded values, so a tie is the same tie for every reader.
+  id (the earlier registered in the database first). Every number that is stored and published
+  (each part, pre-score, expert total, expert score, combined score) is rounded to 2 decimals where
+  it is computed, the next step starts from the rounded value, and the order compares the
+  published values: anyone recomputing from the list gets the same numbers and the same ties.
 """
 from __future__ import annotations
 
