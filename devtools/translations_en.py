@@ -625,6 +625,7 @@ EN = {
     "错误代码": "Error code",
     "错误次数过多，账号已暂时锁定，请 15 分钟后再试或重设密码。": "Too many wrong passwords: the account is locked for 15 minutes. Try again later, or reset the password.",
     "附件": "Files",
+    "附件下载 %(n)s 次": "%(n)s file downloads",
     "附件已上传。": "The file was attached.",
     "附件已删除。": "The file was deleted.",
     "页面不存在": "Page not found",

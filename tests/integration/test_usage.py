@@ -3,12 +3,15 @@ searches, record views and exports are counted per day; robots are not; the tabl
 about who asked; administrators read the top and the zero-result queries."""
 from __future__ import annotations
 
+import io
+
 import pytest
 from sqlalchemy import inspect, select
 
+from tests import filesamples
 from tests.apps import close_app, make_app, signed_in
 from web.extensions import db
-from web.models import UsageCount
+from web.models import AchievementInstitution, Attachment, UsageCount, User
 from web.services.usage import is_robot, query_key
 
 DEMO = ["demo", "load", "--achievements", "30", "--patents", "10", "--instruments", "6"]
@@ -31,6 +34,13 @@ def counts(app) -> dict[tuple[str, str], int]:
     return {(kind, key): n for kind, key, n in rows}
 
 
+def publisher_record(app, user_id: int) -> int:
+    """An achievement of the publisher's institution."""
+    with app.app_context():
+        institution = db.session.get(User, user_id).institution_id
+        return db.session.scalar(select(AchievementInstitution.achievement_id).where(AchievementInstitution.institution_id == institution))
+
+
 @pytest.mark.integration
 def test_what_is_counted_and_what_is_not(app):
     client = app.test_client()
@@ -45,12 +55,22 @@ def test_what_is_counted_and_what_is_not(app):
     client.get("/records/ach-1", headers=BROWSER)
     client.get("/records/ach-1", headers=BROWSER)
     client.get("/search/export.csv", query_string={"q": "电池"}, headers=BROWSER)
+    publisher = signed_in(app, "publisher")
+    record = f"ach-{publisher_record(app, publisher.user_id)}"
+    upload = publisher.post(f"/records/{record}/attachments", data={"up-file": (io.BytesIO(filesamples.PDF), "报告.pdf"), "up-title": "报告",
+                                                                    "csrf_token": publisher.csrf})
+    assert upload.status_code == 303
+    with app.app_context():
+        attachment = db.session.scalar(select(Attachment.id).order_by(Attachment.id.desc()))
+    downloaded = client.get(f"/attachments/{attachment}/file", headers=BROWSER)
+    assert downloaded.status_code == 200
+    downloaded.close()  # the file is streamed: closing the response closes it
     seen = counts(app)
     assert seen[("search", "电池")] == 3 and seen[("search", "lidar")] == 1
     assert seen[("search", "量子引力波探测仪")] == 1 and seen[("zero", "量子引力波探测仪")] == 1  # the robot's is not
     assert ("zero", "电池") not in seen
     assert not any(key in ("爬虫的检索", "没有浏览器标识") for _, key in seen)
-    assert seen[("view", "ach-1")] == 2 and seen[("export", "csv")] == 1
+    assert seen[("view", "ach-1")] == 2 and seen[("export", "csv")] == 1 and seen[("download", record)] == 1
     # nothing about who: the table has these columns and no others
     with app.app_context():
         assert {c["name"] for c in inspect(db.engine).get_columns("usage_counts")} == {"day", "kind", "key", "count"}

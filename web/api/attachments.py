@@ -158,6 +158,7 @@ def delete_attachment(attachment_id: int):
 @bp.get(f"/attachments/{ATTACHMENT_ID}/file")
 def attachment_file(attachment_id: int):
     att, path = current_services.attachments.open(current_identity(), attachment_id, channel="api")
+    current_services.usage.count("download", att.record_public_id, request.user_agent.string)
     return file_response(att, path, inline=False)
 
 

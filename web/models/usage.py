@@ -11,8 +11,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from ..extensions import db
 
 # search: a query's text · zero: a query that found nothing · view: a record page (its public id)
-# · export: a search exported (its format)
-USAGE_KINDS = ("search", "zero", "view", "export")
+# · export: a search exported (its format) · download: a file of a record (the record's public id)
+USAGE_KINDS = ("search", "zero", "view", "export", "download")
 
 
 class UsageCount(db.Model):

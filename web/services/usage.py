@@ -3,7 +3,8 @@ short transaction (the request's work is never held up or rolled back by it, and
 is logged and forgotten). Requests from robots are not counted: their user agent says so.
 
 What is counted (``UsageCount``): searches by their normalised text (page 1 only, so paging is
-not a new search), searches that found nothing, record page views, exports by format."""
+not a new search), searches that found nothing, record page views, exports by format, and file
+downloads by the record they belong to."""
 from __future__ import annotations
 
 import logging

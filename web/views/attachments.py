@@ -113,4 +113,5 @@ def ask(attachment_id: int):
 @bp.get(f"/attachments/{ATTACHMENT}/file")
 def download(attachment_id: int):
     att, path = current_services.attachments.open(current_identity(), attachment_id, channel="file")
+    current_services.usage.count("download", att.record_public_id, request.user_agent.string)
     return file_response(att, path, inline=request.args.get("inline") == "1")
