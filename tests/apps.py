@@ -35,6 +35,12 @@ def make_app(folder: Path, *demo_args: str, **config: Any) -> Flask:
     return app
 
 
+def store_config(request) -> dict[str, Any]:
+    """The app config for ``request.param``: the embedded store, or a fresh database on the
+    session's PostgreSQL server (production's store)."""
+    return {"SQLALCHEMY_DATABASE_URI": request.getfixturevalue("pg_server").new_database()} if request.param == "postgresql" else {}
+
+
 def close_app(app: Flask) -> None:
     with app.app_context():
         current_search.close()

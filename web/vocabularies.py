@@ -296,6 +296,13 @@ _add("selection_part", "预评分项", "Pre-score part",
      T("transfer", "转化就绪", "Transfer readiness"),
      T("completeness", "信息完整度", "Completeness"))
 
+_add("selection_rubric", "专家评分指标", "Expert rubric",
+     T("innovation", "技术创新程度", "Innovation"),
+     T("indicators", "技术经济指标先进程度", "Technical and economic indicators"),
+     T("difficulty", "技术难度和复杂程度", "Difficulty and complexity"),
+     T("maturity", "技术成熟度", "Maturity"),
+     T("impact", "推动科技进步和市场竞争力", "Impact on progress and competitiveness"))
+
 
 # attachments and tiered disclosure (web/disclosure.py, web/services/attachments.py)
 _add("attachment_category", "附件类别", "Attachment category",

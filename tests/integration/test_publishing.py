@@ -9,7 +9,7 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from tests.apps import auth, close_app, make_app, signed_in
+from tests.apps import auth, close_app, make_app, signed_in, store_config
 from web.extensions import db
 from web.models import Achievement, AuditEvent, Institution, RecordDraft, RecordVersion, User
 
@@ -21,8 +21,7 @@ NEW = {"f-title": "黑土地保护性耕作新装备", "f-summary": "一种用�
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)])
 def app(request, tmp_path):
     """The embedded store, and production's (PostgreSQL): versions, revisions and ids behave alike."""
-    config = {"SQLALCHEMY_DATABASE_URI": request.getfixturevalue("pg_server").new_database()} if request.param == "postgresql" else {}
-    app = make_app(tmp_path, *DEMO, **config)
+    app = make_app(tmp_path, *DEMO, **store_config(request))
     yield app
     close_app(app)
 

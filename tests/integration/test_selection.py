@@ -14,7 +14,7 @@ from sqlalchemy import text
 from tests.apps import add_user, auth, close_app, make_app
 from tests.factories import INSTITUTIONS, AchievementInput, load_achievements
 from web.extensions import db
-from web.models import ExpertAssignment, Institution, SelectionList, User
+from web.models import ExpertAssignment, Institution, User
 from web.proxies import current_services
 from web.services.identity import Identity
 from web.services.selection import list_digest
@@ -217,14 +217,6 @@ def test_conflicts_of_interest_and_the_quota(world):
     assert refused.status_code == 409 and refused.get_json()["error"]["code"] == "below_quota"
     assert "少于入选名额 200 项" in refused.get_json()["error"]["message"]
     assert client.get("/api/v1/selections/2024").status_code == 404
-
-
-def test_expert_pages_hide_other_scores(world):
-    """The expert's pages: assignments and the score form, no totals of others."""
-    app = world["app"]
-    with app.app_context():
-        listing = db.session.query(SelectionList).filter_by(year=YEAR, revision=1).one()
-        assert listing.entry_count == 200
 
 
 @pytest.mark.es

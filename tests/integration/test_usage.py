@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import inspect, select
 
 from tests import filesamples
-from tests.apps import close_app, make_app, signed_in
+from tests.apps import close_app, make_app, signed_in, store_config
 from web.extensions import db
 from web.models import AchievementInstitution, Attachment, UsageCount, User
 from web.services.usage import is_robot, query_key
@@ -21,8 +21,7 @@ BROWSER = {"User-Agent": "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KH
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)])
 def app(request, tmp_path):
     """The count is an upsert in each store's own dialect."""
-    config = {"SQLALCHEMY_DATABASE_URI": request.getfixturevalue("pg_server").new_database()} if request.param == "postgresql" else {}
-    app = make_app(tmp_path, *DEMO, **config)
+    app = make_app(tmp_path, *DEMO, **store_config(request))
     yield app
     close_app(app)
 

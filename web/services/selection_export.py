@@ -48,20 +48,9 @@ PDF_ALLOWED_PROTOCOLS = frozenset({"data"})
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 # the pre-score's parts and the experts' rubric, as the formula names them (selection_scoring.py)
-PART_LABELS = {
-    "trl": ("技术就绪度", "Technology readiness"),
-    "level": ("成果水平", "Level"),
-    "ip": ("知识产权", "Intellectual property"),
-    "transfer": ("转化条件", "Transfer readiness"),
-    "completeness": ("信息完整度", "Completeness"),
-}
-RUBRIC_LABELS = {
-    "innovation": ("技术创新程度", "Innovation"),
-    "indicators": ("技术经济指标先进程度", "Technical and economic indicators"),
-    "difficulty": ("技术难度和复杂程度", "Difficulty and complexity"),
-    "maturity": ("技术成熟度", "Maturity"),
-    "impact": ("推动科技进步和市场竞争力", "Impact on progress and competitiveness"),
-}
+# one wording for the pages and the files: the vocabularies the pages label them with
+PART_LABELS = {t.code: (t.zh, t.en) for t in vocabularies.get("selection_part")}
+RUBRIC_LABELS = {t.code: (t.zh, t.en) for t in vocabularies.get("selection_rubric")}
 TIE_BREAK_LABELS = {
     "combined": ("综合得分", "combined score"),
     "expert": ("专家评分", "expert score"),
