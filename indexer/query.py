@@ -132,16 +132,22 @@ class FacetSpec:
 
     kind ``terms``: the ``size`` most frequent values (ties by value, ascending), or by value
     when ``order`` is ``key_asc``/``key_desc``. kind ``range``: one bucket per ``ranges`` item.
-    ``name`` is how the facet is reported and how a selection on it is keyed in
-    :attr:`SearchRequest.facet_filters`.
+    kind ``year``: a date field counted per calendar year (UTC); keys are whole years and
+    empty years are left out. ``name`` is how the facet is reported and how a selection on it
+    is keyed in :attr:`SearchRequest.facet_filters`.
+
+    ``sums`` names numeric single-valued fields to add up per bucket (statistics: an
+    instrument class's service hours); a document counts once per bucket, and a missing value
+    adds nothing.
     """
 
     field: str
     name: str | None = None
-    kind: Literal["terms", "range"] = "terms"
+    kind: Literal["terms", "range", "year"] = "terms"
     size: int = 10
     order: Literal["count", "key_asc", "key_desc"] = "count"
     ranges: tuple[RangeBucket, ...] = ()
+    sums: tuple[str, ...] = ()
 
     @property
     def key(self) -> str:
@@ -185,7 +191,8 @@ class Highlight:
 class SearchRequest:
     """One search over one or more logical indices.
 
-    ``filters`` narrow both hits and facet counts. ``facet_filters`` are the user's facet
+    ``filters`` narrow both hits and facet counts. ``sums`` names numeric single-valued fields
+    to add up over every hit (in :attr:`SearchResult.sums`). ``facet_filters`` are the user's facet
     selections keyed by facet name: they narrow the hits, and every facet's counts are taken
     with all selections except its own (multi-select facets). ``after`` is a cursor returned by
     an earlier result for deep paging; with a cursor, ``page.number`` is ignored.
@@ -201,6 +208,7 @@ class SearchRequest:
     after: str | None = None
     highlight: Highlight | None = None
     source: tuple[str, ...] | None = None  # None: the whole stored document
+    sums: tuple[str, ...] = ()
 
     def facet_filter_map(self) -> dict[str, Filter]:
         return dict(self.facet_filters)

@@ -16,8 +16,9 @@ class Hit:
 
 @dataclass
 class FacetBucket:
-    key: Any  # str for keyword fields, int/float for numbers, bool for booleans
+    key: Any  # str for keyword fields, int/float for numbers, bool for booleans, int for years
     count: int
+    sums: dict[str, float] = field(default_factory=dict)  # per FacetSpec.sums field
 
 
 @dataclass
@@ -27,6 +28,7 @@ class SearchResult:
     facets: dict[str, list[FacetBucket]] = field(default_factory=dict)
     next_cursor: str | None = None  # pass back as SearchRequest.after for the next page
     took_ms: float | None = None
+    sums: dict[str, float] = field(default_factory=dict)  # per SearchRequest.sums field, over every hit
 
 
 @dataclass

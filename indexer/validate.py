@@ -36,8 +36,17 @@ def check_search(catalog: Catalog, req: SearchRequest) -> None:
             raise UnsupportedQuery(f"cannot facet on {info.type} field {facet.field!r}", field=facet.field)
         if facet.kind == "range" and info.type not in NUMERIC_TYPES:
             raise UnsupportedQuery(f"range facets need a numeric field, not {facet.field!r}", field=facet.field)
+        if facet.kind == "year" and info.type != "date":
+            raise UnsupportedQuery(f"year facets need a date field, not {facet.field!r}", field=facet.field)
+        if facet.sums and facet.kind == "range" and info.multi:
+            # a document with two values in one range would be added twice by one engine and once by the other
+            raise UnsupportedQuery(f"cannot add up values per range of the list field {facet.field!r}", field=facet.field)
+        for name in facet.sums:
+            check_sum_field(catalog, req.indices, name)
         if facet.size < 1 or facet.size > 1000:
             raise QueryError("facet size must be between 1 and 1000", code="invalid_facet_size")
+    for name in req.sums:
+        check_sum_field(catalog, req.indices, name)
     for s in req.sort:
         if s.field == "_score":
             continue
@@ -68,3 +77,9 @@ def check_filter(catalog: Catalog, indices: tuple[str, ...], f: Filter) -> None:
                     float(v)  # type: ignore[arg-type]
                 except (TypeError, ValueError):
                     raise QueryError(f"{f.field!r} takes numbers, not {v!r}", code="invalid_filter", field=f.field) from None
+
+
+def check_sum_field(catalog: Catalog, indices: tuple[str, ...], name: str) -> None:
+    info = catalog.resolve_field(indices, name)
+    if info.type not in NUMERIC_TYPES or info.multi:
+        raise UnsupportedQuery(f"only single-valued numeric fields can be added up, not {name!r}", field=name)

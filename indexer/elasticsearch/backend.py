@@ -33,6 +33,16 @@ def _as_list(value: Any) -> list[str]:
     return list(value)
 
 
+def _sums(agg: Mapping[str, Any], fields: tuple[str, ...]) -> dict[str, float]:
+    return {f: float((agg.get(f"{compiler.SUM_PREFIX}{f}") or {}).get("value") or 0.0) for f in fields}
+
+
+def _ordered(buckets: list[FacetBucket], order: str) -> list[FacetBucket]:
+    if order == "count":
+        return sorted(buckets, key=lambda b: (-b.count, b.key))
+    return sorted(buckets, key=lambda b: b.key, reverse=order == "key_desc")
+
+
 class ElasticsearchBackend(SearchBackend):
     """Params: ``es_hosts`` (list or comma-separated URLs), ``es_api_key`` or
     ``es_username``/``es_password``, ``es_ca_certs``, ``es_timeout`` (seconds),
@@ -224,17 +234,22 @@ class ElasticsearchBackend(SearchBackend):
             buckets = []
             for b in agg.get("buckets", []):
                 key = b["key"]
-                if info.type == "boolean":
+                if facet.kind == "year":
+                    key = int(b["key_as_string"])
+                elif info.type == "boolean":
                     key = b.get("key_as_string", str(key)) == "true"
                 elif info.type == "date" and "key_as_string" in b:
                     key = b["key_as_string"]
-                buckets.append(FacetBucket(key, b["doc_count"]))
+                buckets.append(FacetBucket(key, b["doc_count"], _sums(b, facet.sums)))
+            if facet.kind == "year":
+                buckets = _ordered(buckets, facet.order)[: facet.size]
             facets[facet.key] = buckets
         next_cursor = None
         raw = resp["hits"]["hits"]
         if raw and len(raw) == req.page.size and "sort" in raw[-1]:
             next_cursor = encode_cursor(self.name, raw[-1]["sort"])
-        return SearchResult(resp["hits"]["total"]["value"], hits, facets, next_cursor, took)
+        totals = _sums(aggs.get(compiler.TOTALS_AGG, {}), req.sums)
+        return SearchResult(resp["hits"]["total"]["value"], hits, facets, next_cursor, took, totals)
 
     def suggest(self, req: SuggestRequest) -> list[Suggestion]:
         text = req.text.strip()

@@ -111,7 +111,26 @@ def compile_filter(f: Filter) -> dict[str, Any]:
     raise UnsupportedQuery(f"unknown filter {type(f).__name__}")
 
 
+SUM_PREFIX = "sum:"  # sub-aggregation names of FacetSpec.sums / SearchRequest.sums (":" is not in field names)
+TOTALS_AGG = "__sums"
+
+
+def sum_aggs(fields: tuple[str, ...]) -> dict[str, Any]:
+    return {f"{SUM_PREFIX}{f}": {"sum": {"field": f}} for f in fields}
+
+
 def _facet_agg(facet: FacetSpec) -> dict[str, Any]:
+    agg = _bucket_agg(facet)
+    if facet.sums:
+        agg["aggs"] = sum_aggs(facet.sums)
+    return agg
+
+
+def _bucket_agg(facet: FacetSpec) -> dict[str, Any]:
+    if facet.kind == "year":
+        # calendar years in UTC, as the embedded engine reads them off its ISO dates; the order
+        # and the size are applied to the buckets afterwards (a histogram has neither)
+        return {"date_histogram": {"field": facet.field, "calendar_interval": "year", "format": "yyyy", "min_doc_count": 1}}
     if facet.kind == "range":
         ranges = []
         for r in facet.ranges:
@@ -141,6 +160,14 @@ def compile_aggs(req: SearchRequest) -> dict[str, Any]:
             aggs[facet.key] = {"filter": {"bool": {"filter": others}}, "aggs": {"buckets": inner}}
         else:
             aggs[facet.key] = inner
+    if req.sums:
+        # totals over the hits: the facet selections narrow hits through post_filter, which
+        # aggregations do not see, so they are applied here again
+        selected = [compile_filter(f) for _, f in req.facet_filters]
+        if selected:
+            aggs[TOTALS_AGG] = {"filter": {"bool": {"filter": selected}}, "aggs": sum_aggs(req.sums)}
+        else:
+            aggs[TOTALS_AGG] = {"filter": MATCH_ALL, "aggs": sum_aggs(req.sums)}
     return aggs
 
 
@@ -189,7 +216,7 @@ def compile_search(catalog: Catalog, req: SearchRequest, search_after: list[Any]
     selections = [compile_filter(f) for _, f in req.facet_filters]
     if selections:
         body["post_filter"] = {"bool": {"filter": selections}}
-    if req.facets:
+    if req.facets or req.sums:
         body["aggs"] = compile_aggs(req)
     if req.highlight is not None:
         body["highlight"] = compile_highlight(catalog, req.indices, req.highlight)

@@ -63,6 +63,21 @@ def _norm_suggest(text: str) -> str:
     return analysis.fold_width(text).lower()
 
 
+class FacetCounts:
+    """Documents and added-up values per facet key, summed over the indices of a search."""
+
+    def __init__(self) -> None:
+        self.n: Counter = Counter()
+        self.sums: dict[Any, Counter] = {}
+
+    def add(self, key: Any, n: int, sums: Mapping[str, float]) -> None:
+        self.n[key] += n
+        if sums:
+            bucket = self.sums.setdefault(key, Counter())
+            for name, x in sums.items():
+                bucket[name] += x or 0.0
+
+
 class SqliteFtsBackend(SearchBackend):
     """Params: ``sqlite_path`` (database file; default ``var/search.sqlite3``), ``index_prefix``."""
 
@@ -490,7 +505,8 @@ class SqliteFtsBackend(SearchBackend):
         size, offset = req.page.size, (0 if after else req.page.offset)
         total = 0
         rows: list[tuple[str, str, dict[str, Any], float | None, list[Any]]] = []
-        facet_counts: dict[str, Counter] = {f.key: Counter() for f in req.facets}
+        facet_counts: dict[str, FacetCounts] = {f.key: FacetCounts() for f in req.facets}
+        totals: Counter = Counter()
         selections = req.facet_filter_map()
         for name in req.indices:
             schema = self._schema(name)
@@ -517,6 +533,8 @@ class SqliteFtsBackend(SearchBackend):
             for facet in req.facets:
                 others = [C.filter_sql(schema, t, f) for key, f in selections.items() if key != facet.key]
                 self._facet(schema, t, from_sql, base + others, facet, facet_counts[facet.key], generation)
+            if req.sums:
+                self._sums(schema, from_sql, base + post, req.sums, totals, generation)
         if not single:
             rows.sort(key=functools.cmp_to_key(lambda a, b: self._compare(a, b, sorts)))
             rows = rows[offset : offset + size]
@@ -528,7 +546,8 @@ class SqliteFtsBackend(SearchBackend):
         if rows and len(rows) == size:
             last = rows[-1]
             next_cursor = encode_cursor(self.name, [*last[4], last[1]])
-        return SearchResult(total, hits, facets, next_cursor, (time.perf_counter() - started) * 1000)
+        sums = {f: float(totals.get(f, 0.0)) for f in req.sums}
+        return SearchResult(total, hits, facets, next_cursor, (time.perf_counter() - started) * 1000, sums)
 
     def _sources(self, t: TableSet, rowids: list[int]) -> dict[int, dict[str, Any]]:
         out: dict[int, dict[str, Any]] = {}
@@ -577,38 +596,67 @@ class SqliteFtsBackend(SearchBackend):
                 return (-1 if va < vb else 1) * (-1 if s.desc else 1)
         return (a[1] > b[1]) - (a[1] < b[1])
 
-    def _facet(self, schema, t, from_sql: C.Sql, conds: list[C.Sql], facet, counts: Counter, generation: int | None = None) -> None:
+    def _facet(self, schema, t, from_sql: C.Sql, conds: list[C.Sql], facet, counts: FacetCounts, generation: int | None = None) -> None:
         info = schema.spec.fields.get(facet.field)
         if info is None:
             return
+        # the summed columns of this index (a field another index has adds nothing here)
+        sums = [(name, f"d.{ident(schema.column(name))}") for name in facet.sums if name in schema.spec.fields]
         if info.multi:
             src = C.Sql(from_sql.text + f" CROSS JOIN {t.vals} v ON v.doc = d.rowid AND v.field = ?", from_sql.params + [facet.field])
-            value, count = "v.value", "COUNT(DISTINCT d.rowid)"
+            value = "v.value"
         else:
-            src, value, count = from_sql, f"d.{ident(schema.column(facet.field))}", "COUNT(*)"
+            src, value = from_sql, f"d.{ident(schema.column(facet.field))}"
+        if facet.kind == "year":
+            value = f"CAST(substr({value}, 1, 4) AS INTEGER)"
         if facet.kind == "range":
             cases, params = [], []
             for r in facet.ranges:
                 cond = " AND ".join([f"{value} >= ?"] * (r.gte is not None) + [f"{value} < ?"] * (r.lt is not None)) or f"{value} IS NOT NULL"
-                params += [x for x in (r.gte, r.lt) if x is not None]
+                bounds = [x for x in (r.gte, r.lt) if x is not None]
                 cases.append(f"COUNT(DISTINCT CASE WHEN {cond} THEN d.rowid END)")
+                params += bounds
+                for _, col in sums:  # single-valued fields only (checked): one row per document
+                    cases.append(f"TOTAL(CASE WHEN {cond} THEN {col} END)")
+                    params += bounds
             sql = C.select(", ".join(cases), src, conds)
             row = self._run_cached(generation, C.Sql(sql.text, params + sql.params))[0]  # CASE parameters come first in the text
-            for r, n in zip(facet.ranges, row):
-                counts[r.key] += n or 0
+            width = 1 + len(sums)
+            for i, r in enumerate(facet.ranges):
+                counts.add(r.key, row[i * width] or 0, {name: row[i * width + 1 + j] for j, (name, _) in enumerate(sums)})
             return
-        for key, n in self._run_cached(generation, C.select(f"{value} AS k, {count} AS n", src, conds + [C.Sql(f"{value} IS NOT NULL")], "GROUP BY k")):
-            counts[from_column(info, key)] += n
+        present = conds + [C.Sql(f"{value} IS NOT NULL")]
+        if info.multi:
+            # one row per (value, document) first: a list holding a value twice counts the document once
+            sum_cols = "".join(f", {col} AS s{j}" for j, (_, col) in enumerate(sums))
+            inner = C.select(f"DISTINCT {value} AS k, d.rowid AS r{sum_cols}", src, present)
+            totals = "".join(f", TOTAL(s{j})" for j in range(len(sums)))
+            sql = C.Sql(f"SELECT k, COUNT(*){totals} FROM ({inner.text}) GROUP BY k", inner.params)
+        else:
+            sql = C.select(f"{value} AS k, COUNT(*)" + "".join(f", TOTAL({col})" for _, col in sums), src, present, "GROUP BY k")
+        for key, n, *added in self._run_cached(generation, sql):
+            counts.add(from_column(info, key) if facet.kind != "year" else key, n, {name: x for (name, _), x in zip(sums, added)})
 
-    def _facet_buckets(self, req: SearchRequest, facet, counts: Counter) -> list[FacetBucket]:
+    def _sums(self, schema, from_sql: C.Sql, conds: list[C.Sql], fields: tuple[str, ...], totals: Counter, generation: int | None) -> None:
+        cols = [(name, f"TOTAL(d.{ident(schema.column(name))})") for name in fields if name in schema.spec.fields]
+        if not cols:
+            return
+        row = self._run_cached(generation, C.select(", ".join(c for _, c in cols), from_sql, conds))[0]
+        for (name, _), x in zip(cols, row):
+            totals[name] += x or 0.0
+
+    def _facet_buckets(self, req: SearchRequest, facet, counts: FacetCounts) -> list[FacetBucket]:
+        def bucket(key) -> FacetBucket:
+            return FacetBucket(key, counts.n.get(key, 0), {f: float(counts.sums.get(key, {}).get(f, 0.0)) for f in facet.sums})
+
         if facet.kind == "range":
-            return [FacetBucket(r.key, counts.get(r.key, 0)) for r in facet.ranges]
-        items = [(k, n) for k, n in counts.items() if n > 0]
+            return [bucket(r.key) for r in facet.ranges]
+        items = [(k, n) for k, n in counts.n.items() if n > 0]
         if facet.order == "count":
             items.sort(key=lambda kv: (-kv[1], kv[0]))
         else:
             items.sort(key=lambda kv: kv[0], reverse=facet.order == "key_desc")
-        return [FacetBucket(k, n) for k, n in items[: facet.size]]
+        return [bucket(k) for k, _ in items[: facet.size]]
 
     def _highlight(self, req: SearchRequest, hits: list[Hit]) -> None:
         hl: Highlight = req.highlight  # type: ignore[assignment]
