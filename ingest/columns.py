@@ -232,6 +232,7 @@ INSTRUMENT_COLUMNS = [
     C("open_hours", "开放机时安排", "Open hours", "开放时间", "开放机时"),
     C("fees", "参考收费标准", "Fees", "收费标准", "收费", kind="multiline"),
     C("service_modes", "服务方式", "Service modes", "共享方式", "Service mode", kind="vocab_list", vocab="service_mode"),
+    C("annual_open_hours", "年开放机时", "Open hours per year", "年有效工作机时", "Annual open hours", kind="number"),
     C("external_hours_per_year", "年对外服务机时", "External hours per year", "对外服务机时", "年服务机时", kind="number"),
     C("external_income_per_year", "年对外服务收入", "External income per year", "对外服务收入", kind="money", unit="万元"),
     C("stats_year", "服务统计年份", "Statistics year", "统计年份", kind="int"),

@@ -82,7 +82,7 @@ DOCUMENTS: dict[str, Policy] = {
     "achievements": Policy(member_only={"innovations": DESCRIPTION, "quality_score": DESCRIPTION},
                            excerpts={"summary": EXCERPT_CHARS}),
     "patents": Policy(),
-    "instruments": Policy(),
+    "instruments": Policy(member_only={"external_income": DESCRIPTION}),
     "institutions": Policy(),
 }
 

@@ -143,6 +143,7 @@ def instrument_rows(d: dict[str, Any]) -> list[Row]:
         Row(_("所在地市"), _v("city", d.get("city"))),
         Row(_("启用日期"), day(d.get("commissioned_at"))),
         Row(_("经费来源"), _v("instrument_funding", d.get("funding"))),
+        Row(_("年开放机时"), number(d.get("annual_open_hours"))),
         Row(_("年对外服务机时"), number(d.get("external_hours_per_year"))),
         Row(_("联系人"), _contact(d.get("contact"))),
     ])

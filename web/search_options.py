@@ -20,10 +20,12 @@ class FacetDef:
     zh: str = ""
     en: str = ""
     boolean: bool = False  # a yes/no field: "true"/"false" in a URL are shown as 是/否
+    by_year: bool = False  # a date field counted per calendar year; "2021" in a URL selects that year
+    shown: bool = True  # listed beside the results; False: a filter only (the statistics' charts link to it)
 
     @property
     def kind(self) -> str:
-        return "range" if self.ranges else "terms"
+        return "range" if self.ranges else "year" if self.by_year else "terms"
 
     def spec(self) -> FacetSpec:
         return FacetSpec(self.field, name=self.key, kind=self.kind, size=self.size, order=self.order, ranges=self.ranges)  # type: ignore[arg-type]
@@ -57,6 +59,9 @@ RANGE_LABELS = {
 }
 
 F = FacetDef
+# Filters the search page does not list but accepts, so that every chart of the statistics
+# pages links to the search that lists its records (a bar of "form: patent" opens form=patent).
+HOLDER_TYPE = F("holder_type", "holder_types", "institution_type", size=10, zh="单位类型", en="Institution type", shown=False)
 COMMON = (
     F("city", "city", "city", size=12, zh="所在地市", en="City"),
     F("holder", "holders", None, size=10, zh="单位", en="Institution"),
@@ -68,6 +73,7 @@ FACETS: dict[str, tuple[FacetDef, ...]] = {
         F("record_type", "record_type", "record_type", size=4, zh="类型", en="Type"),
         F("field", "field", "tech_field", size=20, zh="技术领域", en="Field"),
         *COMMON,
+        HOLDER_TYPE,
     ),
     "achievement": (
         F("field", "field", "tech_field", size=20, zh="技术领域", en="Field"),
@@ -79,6 +85,10 @@ FACETS: dict[str, tuple[FacetDef, ...]] = {
         F("price", "price_amount", None, ranges=PRICE_RANGES, zh="意向价格", en="Price"),
         F("year", "year", None, size=12, order="key_desc", zh="年份", en="Year"),
         F("selected", "selected_years", None, size=10, order="key_desc", zh="入选年度榜单", en="On the annual list"),
+        HOLDER_TYPE,
+        F("form", "form", "achievement_form", size=20, zh="成果体现形式", en="Form", shown=False),
+        F("stage", "stage", "achievement_stage", size=10, zh="成果所处阶段", en="Stage", shown=False),
+        F("transferred", "transferred", None, size=2, zh="是否已转化", en="Transferred", boolean=True, shown=False),
     ),
     "patent": (
         F("kind", "kind", "patent_kind", zh="专利类型", en="Patent type"),
@@ -89,6 +99,8 @@ FACETS: dict[str, tuple[FacetDef, ...]] = {
         F("holder", "holders", None, size=10, zh="申请人", en="Applicant"),
         COMMON[0],
         F("year", "year", None, size=12, order="key_desc", zh="申请年", en="Filing year"),
+        HOLDER_TYPE,
+        F("granted", "granted_at", None, size=50, order="key_asc", zh="授权年", en="Grant year", by_year=True, shown=False),
     ),
     "instrument": (
         F("instrument_class", "instrument_class", "instrument_class", size=15, zh="仪器分类", en="Class"),
@@ -98,6 +110,8 @@ FACETS: dict[str, tuple[FacetDef, ...]] = {
         COMMON[0],
         F("service_mode", "service_modes", "service_mode", zh="服务方式", en="Service"),
         F("run_status", "run_status", "run_status", zh="运行状态", en="Status"),
+        HOLDER_TYPE,
+        F("year", "year", None, size=50, order="key_asc", zh="启用年", en="Year in service", shown=False),
     ),
     "institution": (
         F("inst_type", "inst_type", "institution_type", zh="单位类型", en="Type"),

@@ -184,6 +184,7 @@ class SqliteFtsBackend(SearchBackend):
         for name in names or self.catalog.names():
             schema = self._schema(name)
             if self._exists(schema):
+                self._add_missing_columns(schema)
                 continue
             stamp = datetime.now(timezone.utc).strftime("%Y%m%d%H%M%S%f")
             conn.execute("BEGIN IMMEDIATE")
@@ -201,6 +202,26 @@ class SqliteFtsBackend(SearchBackend):
                 raise
             created.append(name)
         return created
+
+    def _add_missing_columns(self, schema: SqliteIndexSchema) -> None:
+        """Fields added to the same mapping version get their columns (empty until the documents
+        are written again), as Elasticsearch takes an additive mapping on a live index."""
+        t = schema.tables()
+        have = {row[1] for row in self.conn.execute(f"PRAGMA table_info({t.docs})")}
+        missing = [f for f in schema.columns if schema.column(f.path) not in have]
+        if not missing:
+            return
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%d%H%M%S%f")
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            have = {row[1] for row in self.conn.execute(f"PRAGMA table_info({t.docs})")}  # another process may have added them
+            for stmt in schema.add_columns([f for f in missing if schema.column(f.path) not in have], stamp):
+                self.conn.execute(stmt)
+            self._bump(schema)
+            self.conn.execute("COMMIT")
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
 
     def _create_vocab(self, schema: SqliteIndexSchema) -> None:
         t = schema.tables()

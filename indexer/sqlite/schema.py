@@ -172,3 +172,13 @@ class SqliteIndexSchema:
         for f in self.columns:
             stmts.append(f"CREATE INDEX {ident(t.raw('docs') + '_' + self.column(f.path) + '_' + stamp)} ON {t.docs} ({ident(self.column(f.path))})")
         return stmts
+
+    def add_columns(self, fields: list[FieldInfo], stamp: str) -> list[str]:
+        """DDL for single-valued fields the live tables do not have yet."""
+        t = self.tables()
+        stmts = []
+        for f in fields:
+            col = ident(self.column(f.path))
+            stmts.append(f"ALTER TABLE {t.docs} ADD COLUMN {col} {_SQL_TYPE[f.type]}")
+            stmts.append(f"CREATE INDEX {ident(t.raw('docs') + '_' + self.column(f.path) + '_' + stamp)} ON {t.docs} ({col})")
+        return stmts

@@ -1619,6 +1619,9 @@ def _instrument(rnd, rng, ctx: _Ctx, counters: dict[str, int]) -> dict:
         "open_hours": wb.OPEN_HOURS[int(rnd() * len(wb.OPEN_HOURS))] if shared else None,
         "fees": fees if shared else None,
         "service_modes": modes if shared else [],
+        # hours open to users: the external service hours plus the holder's own use, within a
+        # working year (derived, not drawn: the other demo values stay as they were)
+        "annual_open_hours": round(min(2400.0, hours * 1.4 + 400 + (int(value) // 1000) % 300), 1) if shared else 0.0,
         "external_hours_per_year": hours,
         "external_income_per_year": income,
         "stats_year": 2025,

@@ -46,6 +46,7 @@ class Instrument(RecordMixin, db.Model):
     open_hours: Mapped[str | None] = mapped_column(String(300))
     fees: Mapped[str | None] = mapped_column(Text)
     service_modes: Mapped[list] = json_list()
+    annual_open_hours: Mapped[float | None] = mapped_column(Float)  # 年开放机时: hours a year open to users
     external_hours_per_year: Mapped[float | None] = mapped_column(Float)
     external_income_per_year: Mapped[float | None] = mapped_column(Float)
     stats_year: Mapped[int | None] = mapped_column(Integer)

@@ -39,6 +39,7 @@ class InstrumentSchema(BaseRecordSchema):
     open_hours = Str(max_length=300, allow_none=True)
     fees = Str(max_length=2000, multiline=True, allow_none=True)
     service_modes = VocabList("service_mode", max_items=3)
+    annual_open_hours = Float(allow_none=True)
     external_hours_per_year = Float(allow_none=True)
     external_income_per_year = Money(allow_none=True)
     stats_year = Int(allow_none=True)
@@ -47,11 +48,12 @@ class InstrumentSchema(BaseRecordSchema):
 
     @validates_schema
     def check(self, data: dict[str, Any], **kwargs):
-        for key in ("external_hours_per_year", "value"):
+        for key in ("annual_open_hours", "external_hours_per_year", "value"):
             if data.get(key) is not None and data[key] < 0:
                 raise ValidationError("不能为负 / may not be negative", key)
-        if data.get("external_hours_per_year") and data["external_hours_per_year"] > 8784:
-            raise ValidationError("年机时不能超过一年的小时数 / more hours than a year has", "external_hours_per_year")
+        for key in ("annual_open_hours", "external_hours_per_year"):
+            if data.get(key) and data[key] > 8784:
+                raise ValidationError("年机时不能超过一年的小时数 / more hours than a year has", key)
         year = data.get("stats_year")
         if year is not None and not 1950 <= year <= 2100:
             raise ValidationError("统计年份无效 / not a valid year", "stats_year")
@@ -68,7 +70,8 @@ def instrument_data(rec: Instrument) -> dict[str, Any]:
         "purchased_at": rec.purchased_at, "commissioned_at": rec.commissioned_at, "funding": rec.funding,
         "institution": rec.institution.name if rec.institution else None, "lab": rec.lab, "address": rec.address,
         "city": rec.city, "run_status": rec.run_status, "shared": rec.shared, "open_hours": rec.open_hours,
-        "fees": rec.fees, "service_modes": rec.service_modes, "external_hours_per_year": rec.external_hours_per_year,
+        "fees": rec.fees, "service_modes": rec.service_modes,
+        "annual_open_hours": rec.annual_open_hours, "external_hours_per_year": rec.external_hours_per_year,
         "external_income_per_year": rec.external_income_per_year, "stats_year": rec.stats_year,
         "contact": {"name": rec.contact_name, "phone": rec.contact_phone, "email": rec.contact_email}
         if (rec.contact_name or rec.contact_phone or rec.contact_email) else None,

@@ -27,6 +27,7 @@ from .outbox import OutboxService
 from .records import CONFIGS, RecordService
 from .search import SearchService
 from .selection import SelectionService
+from .stats import StatsService
 from .uow import UnitOfWork, unit_of_work
 from .usage import UsageLog
 from .versions import RecordVersions
@@ -63,6 +64,8 @@ class ServiceRegistry:
         self.institutions = InstitutionDirectory(session)
         self.merges = InstitutionMerge(session, self.audit, self.unit_of_work)
         # the annual selection of high-quality achievements (/selections, /admin/selection)
+        # statistics: the search's filters, counted per chart by the engine (/stats, /api/v1/stats)
+        self.stats = StatsService(backend, self.search)
         # usage statistics without personal data (views, searches, zero-result searches, exports)
         self.usage = UsageLog(lambda: db.engine, session, bool(app.config.get("USAGE_STATS", True)))
         self.selection = SelectionService(session, self.audit, self.unit_of_work, int(app.config.get("SELECTION_MIN_QUOTA", 200)))

@@ -176,7 +176,9 @@ def instrument_document(rec: Instrument) -> dict[str, Any]:
         "run_status": rec.run_status,
         "funding": rec.funding,
         "commissioned_at": _iso(rec.commissioned_at),
+        "annual_open_hours": rec.annual_open_hours,
         "external_hours": rec.external_hours_per_year,
+        "external_income": rec.external_income_per_year,
         "suggest": _suggest(rec.status, ([rec.name, rec.name_en or ""], TITLE_WEIGHT)),
         "display": {"holders": [{"id": inst.public_id, "name": inst.name}] if inst else []},
     }

@@ -179,7 +179,7 @@ def apply_instrument(rec: Instrument, data: dict[str, Any], resolver: Institutio
 InstrumentFields = (
     "name", "name_en", "asset_no", "class_code", "instrument_class", "model", "manufacturer", "country", "origin",
     "specs", "functions", "research_areas", "accessories", "value", "purchased_at", "commissioned_at", "funding",
-    "lab", "address", "city", "run_status", "open_hours", "fees", "service_modes", "external_hours_per_year",
+    "lab", "address", "city", "run_status", "open_hours", "fees", "service_modes", "annual_open_hours", "external_hours_per_year",
     "external_income_per_year", "stats_year", "images", "institution", "contact",
 )
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import difflib
 import math
 import time
+from datetime import date
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -121,6 +122,13 @@ class SearchService:
         return [Term("status", "published")]
 
     def _selection_filter(self, record_type: str, definition: opts.FacetDef, values: list[str]):
+        if definition.by_year:
+            years = []
+            for v in values:
+                if not (v.isascii() and v.isdigit() and 1000 <= int(v) <= 9999):
+                    raise QueryError(f"{v!r} is not a year", code="invalid_filter", field=definition.key)
+                years.append(Range(definition.field, gte=date(int(v), 1, 1), lt=date(int(v) + 1, 1, 1)))
+            return years[0] if len(years) == 1 else AnyOf(tuple(years))
         if definition.ranges:
             buckets = {r.key: r for r in definition.ranges}
             ranges = []
@@ -157,7 +165,7 @@ class SearchService:
             query=Text(q, operator="or" if p.match == "any" else "and") if q else None,
             filters=tuple(self.visibility(identity)),
             facet_filters=tuple(selections),
-            facets=tuple(d.spec() for d in facet_defs),
+            facets=tuple(d.spec() for d in facet_defs if d.shown),
             # "relevance" without words has nothing to rank by: the type's browse order instead
             sort=sort_def.sorts if (q or sort_key != "relevance") else opts.sort(p.record_type, opts.BROWSE_SORT[p.record_type]).sorts,
             page=Page(p.page, p.size),
@@ -172,6 +180,8 @@ class SearchService:
         selected = {k: set(v) for k, v in p.selections.items()}
         facets = []
         for d in opts.FACETS[p.record_type]:
+            if not d.shown:
+                continue
             buckets: list[FacetBucket] = result.facets.get(d.key, [])
             values = [FacetValue(b.key, b.count, self._key_str(b.key) in selected.get(d.key, set())) for b in buckets]
             facets.append(FacetView(d.key, d, values))

@@ -16,6 +16,7 @@ def register_blueprints(app: Flask) -> None:
     from .records import bp as records_bp
     from .search import bp as search_bp
     from .selection import bp as selection_bp
+    from .stats import bp as stats_bp
     from ..api import bp as api_bp
 
     app.register_blueprint(health_bp)
@@ -30,6 +31,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(disclosures_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(selection_bp)
+    app.register_blueprint(stats_bp)
 
     from ..auth import apply_throttles
     from ..templating import register_template_helpers

@@ -94,4 +94,6 @@ def search():
         clear_facets={k: None for k in params.selections}, alternatives=alternatives, error=error,
         page_window=page_window(params.page, view.pages),
         export_url=lambda fmt: f"/search/export.{fmt}" + (f"?{urlencode(query)}" if query else ""),
+        # the same search drawn as charts (paging and sort mean nothing there)
+        stats_url=url_for("stats.dashboard") + ("?" + urlencode(stats_query) if (stats_query := [(k, v) for k, v in query if k != "sort"]) else ""),
     ), 422 if capped else 200
