@@ -28,7 +28,7 @@ from ..schemas import SCHEMAS
 from ..schemas.common import BaseRecordSchema, Phone, Str, StrList, Trl, Vocab, YearMonth
 from ..schemas.search_args import SearchArgsSchema
 from ..search_options import FACETS, SORTS
-from . import admin_openapi, bp, openapi_selection
+from . import admin_openapi, bp, openapi_selection, openapi_stats
 from .common import PUBLIC_ID_PATTERN
 from .openapi_attachments import COMPONENTS as ATTACHMENT_COMPONENTS
 from .openapi_attachments import paths as attachment_paths
@@ -474,6 +474,7 @@ def _paths(plugin: MarshmallowPlugin) -> dict[str, dict[str, Any]]:
         }},
         **admin_openapi.admin_paths(query, _responses, _json, _ref),
         **openapi_selection.paths(),
+        **openapi_stats.paths(_search_parameters(plugin), _responses, _json, _ref),
     }
 
 
@@ -505,6 +506,8 @@ def openapi_document() -> dict[str, Any]:
         spec.components.schema(name, schema=schema)
     for name, component in openapi_selection.components(plugin).items():
         spec.components.schema(name, component=component)
+    for name, component in openapi_stats.components().items():
+        spec.components.schema(name, component=component)
     _record_components(spec, inputs)
     spec.components.security_scheme("bearerAuth", {
         "type": "http", "scheme": "bearer", "bearerFormat": "jlt_<prefix>_<secret>",
@@ -525,6 +528,7 @@ def openapi_document() -> dict[str, Any]:
     spec.tag({"name": "account", "description": "当前账号与 API 令牌 / the caller's account and API tokens"})
     spec.tag(admin_openapi.TAG)
     spec.tag(openapi_selection.TAG)
+    spec.tag(openapi_stats.TAG)
     spec.tag({"name": "meta", "description": "本 API 的说明 / about this API"})
     doc = spec.to_dict()
     doc["components"]["schemas"].update(inputs.to_dict()["components"]["schemas"])
