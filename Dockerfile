@@ -9,6 +9,7 @@
 # /app/mappings (indexer.catalog reads <repo root>/mappings at run time).
 
 ARG PYTHON_IMAGE=python:3.11-slim
+ARG NODE_IMAGE=node:22-slim
 
 # ---- deps: the third-party dependencies in a virtualenv ------------------------------------------
 # Only pyproject.toml is copied, so this layer is rebuilt only when the dependency list changes.
@@ -20,6 +21,14 @@ COPY pyproject.toml /tmp/pyproject.toml
 RUN python -c "import tomllib; deps = tomllib.load(open('/tmp/pyproject.toml', 'rb'))['project']['dependencies']; open('/tmp/requirements.txt', 'w').write('\n'.join(deps) + '\n')" \
  && /opt/venv/bin/pip install --no-cache-dir --upgrade pip \
  && /opt/venv/bin/pip install --no-cache-dir -r /tmp/requirements.txt
+
+# ---- assets: the chart library the statistics pages use, from npm (package-lock.json) -------------
+# Served by the app itself (/vendor/echarts.min.js; no CDN). Only the production dependencies:
+# axe-core is a browser-test tool.
+FROM ${NODE_IMAGE} AS assets
+WORKDIR /assets
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund --loglevel=error
 
 # ---- runtime ---------------------------------------------------------------------------------------
 FROM ${PYTHON_IMAGE} AS runtime
@@ -49,6 +58,8 @@ COPY --from=deps /opt/venv /opt/venv
 
 WORKDIR /app
 COPY . /app
+COPY --from=assets /assets/node_modules/echarts/package.json /assets/node_modules/echarts/LICENSE /app/node_modules/echarts/
+COPY --from=assets /assets/node_modules/echarts/dist/echarts.min.js /app/node_modules/echarts/dist/
 # --no-deps: everything else is already in the venv. Editable, so the packages are imported from
 # /app and find /app/mappings next to them.
 RUN pip install --no-cache-dir --no-deps -e /app \

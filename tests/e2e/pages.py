@@ -43,6 +43,7 @@ PAGES = {
     # record form, a rejected draft (its publisher's view), a submitted one (the reviewer's), a
     # record's history and one version's changes
     "publish-desk": "/publish/",
+    "publish-stats": "/publish/stats",
     "publish-queue": "/publish/",
     "publish-new": "/publish/new/achievement",
     "publish-draft": "sample:draft-rejected",
@@ -59,17 +60,23 @@ PAGES = {
     "selection-score": "sample:selection-score",
     "admin-selection": "/admin/selection",
     "admin-selection-round": "/admin/selection/2025",
+    # statistics: a dashboard per record type, one of them filtered
+    "stats-overview": "/stats",
+    "stats-achievements": "/stats?type=achievement&city=changchun",
+    "stats-patents": "/stats?type=patent",
+    "stats-instruments": "/stats?type=instrument",
 }
 ADMIN_KINDS = [k for k in PAGES if k.startswith("admin")]
 # pages that need an account → the e2e account the tests sign in as first (conftest.sign_in)
 SIGNED_IN_KINDS = {
     **dict.fromkeys(["imports", "import-job", "account", "record-files-maintainer", "access-requests", "disclosures",
                      *ADMIN_KINDS], "admin"),
-    **dict.fromkeys(["publish-desk", "publish-new", "publish-draft", "record-history", "record-version"], "publisher"),
+    **dict.fromkeys(["publish-desk", "publish-stats", "publish-new", "publish-draft", "record-history", "record-version"], "publisher"),
     **dict.fromkeys(["publish-queue", "publish-review", "selection-hub", "selection-review", "selection-score"], "reviewer"),
     **dict.fromkeys(["selection-nominate"], "publisher"),
 }
 SEARCH_KINDS = [k for k in PAGES if k.startswith("search-")]
+STATS_KINDS = [k for k in PAGES if k.startswith("stats-")]
 RECORD_KINDS = ["achievement", "patent", "instrument", "institution", "institution-long", "patent-long", "patent-english", "instrument-long"]
 
 

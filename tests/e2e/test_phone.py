@@ -11,15 +11,15 @@ import pytest
 
 from tests.e2e.a11y import assert_accessible
 from tests.e2e.conftest import use_account
-from tests.e2e.pages import PAGES, RECORD_KINDS, SEARCH_KINDS, SIGNED_IN_KINDS, assert_no_horizontal_scroll, box_in_first_screen, url_of
+from tests.e2e.pages import PAGES, RECORD_KINDS, SEARCH_KINDS, SIGNED_IN_KINDS, STATS_KINDS, assert_no_horizontal_scroll, box_in_first_screen, url_of
 
 PHONES = ["phone", "phone-small"]
 LANGS = ["zh", "en"]
 TEXT = {
     "zh": {"menu": "菜单", "nav": "主导航", "filters": "筛选", "other": "English", "count": re.compile(r"共 ([\d,]+) 条结果"),
-           "links": ["检索", "科技成果", "开放许可专利", "共享仪器", "年度榜单", "登录"]},
+           "links": ["检索", "科技成果", "开放许可专利", "共享仪器", "年度榜单", "统计分析", "登录"]},
     "en": {"menu": "Menu", "nav": "Main navigation", "filters": "Filters", "other": "中文", "count": re.compile(r"([\d,]+) results?"),
-           "links": ["Search", "Achievements", "Open-licence patents", "Shared instruments", "Annual list", "Sign in"]},
+           "links": ["Search", "Achievements", "Open-licence patents", "Shared instruments", "Annual list", "Statistics", "Sign in"]},
 }
 # WCAG 2.5.8 asks 24×24 CSS px at least; the menu, the filters and the buttons get a thumb's 44 px
 THUMB = 44
@@ -159,7 +159,7 @@ def test_phone_menu_collapses_and_opens(open_page, shoot, lang, size):
     assert page.evaluate("document.activeElement.textContent") == t["links"][0]
     # and an item leads where it says
     with page.expect_navigation():
-        links.nth(5).tap()
+        links.nth(6).tap()
     assert urlsplit(page.url).path == "/account/login"
 
 
@@ -200,6 +200,12 @@ def test_phone_page_fits_the_screen(open_page, shoot, samples, kind, lang, size)
             assert dd["x"] + dd["width"] <= width
         h1 = page.locator("article.record h1").bounding_box()
         assert h1["x"] + h1["width"] <= width
+    if kind in STATS_KINDS:
+        # one column of charts, each drawn within the screen, with thumb-sized downloads
+        page.locator("[data-chart] canvas").first.wait_for()
+        assert_within_width(page, page.locator(".chart"), "charts")
+        assert_height_at_least(page.locator(".chart-actions a, .chart-actions button"), THUMB, "chart downloads")
+        assert_height_at_least(page.locator(".type-tabs a"), THUMB, "dashboard tabs")
     if kind in ("imports", "import-job"):
         # the table scrolls inside its own box, which fits the screen and takes the keyboard
         boxes = page.locator(".table-scroll")
@@ -211,7 +217,7 @@ def test_phone_page_fits_the_screen(open_page, shoot, samples, kind, lang, size)
         assert_height_at_least(page.locator("form.upload button, form.cancel button"), THUMB, "form buttons")
     if size == "phone" and kind in ("search-home", "search-chips", "search-patents", "search-instruments", "no-results",
                                     "achievement", "patent", "instrument", "institution", "institution-long", "patent-long",
-                                    "imports", "import-job", "not-found"):
+                                    "imports", "import-job", "not-found", *STATS_KINDS):
         shoot(page, f"phone-{kind}-{lang}")
 
 

@@ -134,6 +134,7 @@ ROWS = [
     Row("/imports/<int(min=1, max=2147483647):job_id>/cancel", "POST", ADMIN, lambda w, r: f"/imports/{w.job}/cancel", hidden=PUBLISHERS - ADMIN),
     # -- publishing and review -------------------------------------------------------------------
     Row("/publish/", "GET", SEES_DRAFTS | {"other"}, "/publish/"),
+    Row("/publish/stats", "GET", HOLDER, lambda w, r: f"/publish/stats?institution={w.home.public_id}"),
     Row("/publish/new/<record_type>", "GET", PUBLISHERS, "/publish/new/achievement"),
     Row("/publish/new/<record_type>", "POST", PUBLISHERS, "/publish/new/achievement",
         lambda w, r: {**DRAFT_FORM, "f-institutions": w.home.name}),

@@ -18,7 +18,7 @@ suggest_args = SuggestArgsSchema()
 def search():
     params = SearchParams(**search_args.load(request.args))  # ValidationError -> 422 with one detail per field
     view = current_services.search.search(current_identity(), params)  # QueryError -> 400
-    current_services.usage.search(params.q, view.total, params.page, request.user_agent.string)
+    current_services.usage.search(params.q, view.total, params.page, request.user_agent.string, view.hits)
     return jsonify(view.to_dict())
 
 

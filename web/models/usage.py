@@ -12,7 +12,9 @@ from ..extensions import db
 
 # search: a query's text · zero: a query that found nothing · view: a record page (its public id)
 # · export: a search exported (its format) · download: a file of a record (the record's public id)
-USAGE_KINDS = ("search", "zero", "view", "export", "download")
+# · reach: a first results page showing an institution's records (its public id) · reachq: the
+# same with its query ("<institution public id>|<query>": at most 23 + 100 characters, within 200)
+USAGE_KINDS = ("search", "zero", "view", "export", "download", "reach", "reachq")
 
 
 class UsageCount(db.Model):

@@ -3,16 +3,19 @@ short transaction (the request's work is never held up or rolled back by it, and
 is logged and forgotten). Requests from robots are not counted: their user agent says so.
 
 What is counted (``UsageCount``): searches by their normalised text (page 1 only, so paging is
-not a new search), searches that found nothing, record page views, exports by format, and file
-downloads by the record they belong to."""
+not a new search), searches that found nothing, record page views, exports by format, file
+downloads by the record they belong to, and for each institution whose records a first results
+page showed, that it did ("reach") and with which words ("reachq"): the holder's dashboard
+(``holder_stats``) reads them."""
 from __future__ import annotations
 
 import logging
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Callable
+from typing import Any, Callable, Iterable
 
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -28,6 +31,7 @@ log = logging.getLogger(__name__)
 ROBOT = re.compile(r"bot\b|bot/|crawl|spider|slurp|baiduspider|yandex|bingpreview|facebookexternalhit|headless|python-requests|"
                    r"curl/|wget/|go-http-client|scrapy|httpclient|okhttp|uptime|monitor|pingdom|lighthouse|phantomjs", re.I)
 MAX_KEY = 100
+KEY_COLUMN = UsageCount.__table__.c.key.type.length  # 200: a reachq key is an institution's id, "|" and a query key
 
 
 def is_robot(user_agent: str | None) -> bool:
@@ -42,6 +46,17 @@ def query_key(text: str | None) -> str:
     return " ".join(text.split())[:MAX_KEY]
 
 
+def reached(hits: Iterable[dict[str, Any]]) -> list[str]:
+    """The institutions (public ids, in order, once each) whose records are among search hits
+    (``SearchService`` hits: the index document's ``holder_ids``; an institution's own hit is its own)."""
+    found: dict[str, None] = {}
+    for hit in hits:
+        source = hit.get("source") or {}
+        ids = [hit.get("id")] if hit.get("record_type") == "institution" else source.get("holder_ids") or []
+        found.update((i, None) for i in ids if i)
+    return list(found)
+
+
 @dataclass(frozen=True)
 class Top:
     key: str
@@ -54,27 +69,40 @@ class UsageLog:
 
     def count(self, kind: str, key: str, user_agent: str | None, n: int = 1) -> None:
         """Add ``n`` to today's count of ``kind``/``key``, unless a robot asked or there is no key."""
-        if not self.enabled or not key or kind not in USAGE_KINDS or is_robot(user_agent):
+        self.count_many([(kind, (key or "")[:MAX_KEY])], user_agent, n)
+
+    def count_many(self, kind_keys: Iterable[tuple[str, str]], user_agent: str | None, n: int = 1) -> None:
+        """Add ``n`` to today's count of each (kind, key), in one statement and one short
+        transaction; nothing when a robot asked. Unknown kinds and empty keys are left out."""
+        if not self.enabled or is_robot(user_agent):
+            return
+        wanted = Counter((kind, key[:KEY_COLUMN]) for kind, key in kind_keys if key and kind in USAGE_KINDS)
+        if not wanted:
             return
         engine = self._engine()
         insert = pg_insert if engine.dialect.name == "postgresql" else sqlite_insert
-        statement = insert(UsageCount).values(day=date.today(), kind=kind, key=key[:MAX_KEY], count=n)
+        today = date.today()  # one row per (kind, key) in the statement: PostgreSQL refuses to update a row twice in one
+        statement = insert(UsageCount).values([{"day": today, "kind": kind, "key": key, "count": n * times}
+                                               for (kind, key), times in wanted.items()])
         statement = statement.on_conflict_do_update(index_elements=["day", "kind", "key"],
                                                     set_={"count": UsageCount.count + statement.excluded.count})
         try:
             with engine.begin() as conn:
                 conn.execute(statement)
         except Exception:  # noqa: BLE001 - a count is never worth a failed page
-            log.warning("usage count %s/%s not recorded", kind, key, exc_info=True)
+            log.warning("usage counts %s not recorded", sorted(wanted)[:5], exc_info=True)
 
-    def search(self, text: str | None, total: int, page: int, user_agent: str | None) -> None:
-        """A search as people typed it: counted once (page 1), and again as zero-result when it found nothing."""
-        key = query_key(text)
-        if page != 1 or not key:
+    def search(self, text: str | None, total: int, page: int, user_agent: str | None, hits: Iterable[dict[str, Any]] = ()) -> None:
+        """A search as people typed it: counted once (page 1), and again as zero-result when it
+        found nothing; with its ``hits``, a reach of each institution whose records the page
+        shows, with the query when there is one. All in one transaction."""
+        if page != 1:
             return
-        self.count("search", key, user_agent)
-        if total == 0:
-            self.count("zero", key, user_agent)
+        key = query_key(text)
+        counts = [("search", key)] + ([("zero", key)] if total == 0 else [])
+        for institution in reached(hits):
+            counts += [("reach", institution), ("reachq", f"{institution}|{key}" if key else "")]
+        self.count_many(counts, user_agent)
 
     def top(self, kind: str, days: int = 30, limit: int = 50, today: date | None = None) -> list[Top]:
         """The most frequent keys of ``kind`` over the last ``days`` days (today included)."""
@@ -92,4 +120,4 @@ class UsageLog:
         return {kind: int(n) for kind, n in rows}
 
 
-__all__ = ["UsageLog", "Top", "is_robot", "query_key", "ROBOT"]
+__all__ = ["UsageLog", "Top", "is_robot", "query_key", "reached", "ROBOT"]

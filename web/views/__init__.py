@@ -11,6 +11,7 @@ def register_blueprints(app: Flask) -> None:
     from .admin import bp as admin_bp
     from .export import bp as export_bp
     from .health import bp as health_bp
+    from .holder_stats import bp as holder_stats_bp
     from .imports import bp as imports_bp
     from .publish import bp as publish_bp
     from .records import bp as records_bp
@@ -25,6 +26,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(imports_bp)
     app.register_blueprint(account_bp)
     app.register_blueprint(publish_bp)
+    app.register_blueprint(holder_stats_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(export_bp)
     app.register_blueprint(attachments_bp)

@@ -85,7 +85,7 @@ def search():
         g.search_args = MultiDict([(k, v) for k, v in request.args.items(multi=True) if k not in FACET_KEYS])
     query = [(k, v) for k, vs in request.args.lists() for v in vs if k not in ("page", "cursor", "lang") and not (capped and k in FACET_KEYS)]
     if error is None:
-        current_services.usage.search(params.q, view.total, params.page, request.user_agent.string)
+        current_services.usage.search(params.q, view.total, params.page, request.user_agent.string, view.hits)
     # the home page (no query, no filter) features the latest annual list
     home = not params.q and not params.selections and params.page == 1 and params.record_type == "all" and error is None
     featured = current_services.selection.latest() if home else None
