@@ -67,6 +67,13 @@ RUN pip install --no-cache-dir --no-deps -e /app \
  && chown app:app /app/instance \
  && python -c "import indexer.catalog as c; assert c.DEFAULT_MAPPINGS_DIR.is_dir(), c.DEFAULT_MAPPINGS_DIR"
 
+# matplotlib (the yearly report's charts) keeps its font cache here: built once, now, for the app
+# user, instead of in every new process (the app user's home is read-only)
+ENV MPLCONFIGDIR=/opt/matplotlib
+RUN mkdir -p /opt/matplotlib \
+ && python -c "import matplotlib.font_manager" \
+ && chown -R app:app /opt/matplotlib
+
 USER app
 EXPOSE 8000
 
@@ -75,4 +82,4 @@ EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
     CMD ["python", "-c", "import sys, urllib.request; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4).status == 200 else 1)"]
 
-CMD ["gunicorn", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-", "web:create_app()"]
+CMD ["gunicorn", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "120", "--access-logfile", "-", "web:create_app()"]

@@ -32,6 +32,7 @@ PAGES = {
     "admin-merge": "/admin/institutions/merge?source=org-2&target=org-1",
     "admin-audit": "/admin/audit",
     "admin-usage": "/admin/usage",
+    "admin-reports": "/admin/reports",
     "not-found": "/no-such-page",
     # a record with files, as a visitor and as its maintainer (conftest.attachment_samples); the
     # access requests and the disclosure log

@@ -4,6 +4,7 @@ fresh record, draft, file, access request, token or account for every request th
 and a selection round in each of its states (and a new one of a new year for a call that moves one on)."""
 from __future__ import annotations
 
+import hashlib
 import io
 import itertools
 import re
@@ -18,7 +19,7 @@ from sqlalchemy import select
 from tests import filesamples
 from tests.apps import PASSWORD, add_user, csrf_token_of
 from web.extensions import db
-from web.models import ExpertAssignment, Institution, SelectionCandidate, SelectionRound, User
+from web.models import ExpertAssignment, Institution, SelectionCandidate, SelectionRound, StatsReport, User
 from web.models.selection import RUBRIC
 from web.proxies import current_search, current_services
 from web.schemas.selection import RoundSchema
@@ -81,6 +82,8 @@ class World:
     closed: Round | None = None  # its candidate is excluded and reinstated in turn
     published: Round | None = None  # revision 1, and a correction for each one an administrator posts
     spare_expert: int = 0  # another reviewer account, for the administrator to assign
+    report: int = 0  # an archived yearly statistics report (a stored row: making one is the POST row's job)
+    report_year: int = 0  # the earliest year a report can be made of (the fewest records: the quickest PDF)
 
     # -- accounts -----------------------------------------------------------------------------------
     def sign_in(self, role: str, email: str | None = None) -> tuple[Any, str]:
@@ -262,4 +265,12 @@ def make_world(app: Flask) -> World:
         "成果名称,完成单位\n授权测试导入成果,吉林大学\n".encode("utf-8")), "authz.csv")}, headers={"Authorization": f"Bearer {admin.token}"})
     assert made.status_code in (201, 202), made.get_data(as_text=True)[:500]
     world.job = int(re.search(r"/imports/(\d+)", made.headers["Location"]).group(1))
+    with app.app_context():
+        report = StatsReport(year=2020, locale="zh", filename="report-2020.pdf", size=len(filesamples.PDF), summary={},
+                             sha256=hashlib.sha256(filesamples.PDF).hexdigest(), pdf=filesamples.PDF)
+        db.session.add(report)
+        db.session.commit()
+        world.report = report.id
+        world.report_year = current_services.stats_reports.years(system_identity)[-1]
+        db.session.remove()
     return world

@@ -197,6 +197,10 @@ ROWS = [
         lambda w, r: f"/selection/{w.scoring.year}/review/{w.scoring.assignment}",
         lambda w, r: {**{code: "70" for code in RUBRIC}, "comment": "授权测试评分"}, hidden=SIGNED - {"reviewer"}),
     Row("/admin/usage", "GET", ADMIN, "/admin/usage?days=7"),
+    Row("/admin/reports", "GET", ADMIN, "/admin/reports"),
+    # the earliest year with records: the shortest report
+    Row("/admin/reports", "POST", ADMIN, "/admin/reports", lambda w, r: {"year": str(w.report_year), "locale": "zh"}),
+    Row("/admin/reports/<int:report_id>.pdf", "GET", ADMIN, lambda w, r: f"/admin/reports/{w.report}.pdf"),
     Row("/admin/selection", "GET", ADMIN, "/admin/selection"),
     Row("/admin/selection", "POST", ADMIN, "/admin/selection", lambda w, r: round_form(w.new_year())),
     Row(f"/admin/selection/{YEAR}", "GET", ADMIN, lambda w, r: f"/admin/selection/{w.published.year}"),

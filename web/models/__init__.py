@@ -8,6 +8,7 @@ from .instrument import Instrument
 from .patent import Patent, PatentApplicant
 from .selection import (CANDIDATE_STATES, ROUND_STATES, ExpertAssignment, SelectionCandidate, SelectionEntry, SelectionList,
                         SelectionRound)
+from .stats_report import StatsReport
 from .usage import USAGE_KINDS, UsageCount
 from .workflow import DRAFT_STATES, OPEN_DRAFT_STATES, DraftComment, RecordDraft, RecordVersion
 
@@ -21,5 +22,5 @@ __all__ = [
     "ROLES", "User", "ApiToken", "AuditEvent", "RecordDraft", "DraftComment", "RecordVersion", "DRAFT_STATES",
     "OPEN_DRAFT_STATES", "Attachment", "AccessRequest", "DisclosureEvent", "ACCESS_STATES",
     "SelectionRound", "SelectionCandidate", "ExpertAssignment", "SelectionList", "SelectionEntry", "ROUND_STATES", "CANDIDATE_STATES",
-    "UsageCount", "USAGE_KINDS",
+    "UsageCount", "USAGE_KINDS", "StatsReport",
 ]

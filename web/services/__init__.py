@@ -28,6 +28,7 @@ from .records import CONFIGS, RecordService
 from .search import SearchService
 from .selection import SelectionService
 from .stats import StatsService
+from .stats_report import StatsReportService
 from .uow import UnitOfWork, unit_of_work
 from .usage import UsageLog
 from .versions import RecordVersions
@@ -66,6 +67,8 @@ class ServiceRegistry:
         # the annual selection of high-quality achievements (/selections, /admin/selection)
         # statistics: the search's filters, counted per chart by the engine (/stats, /api/v1/stats)
         self.stats = StatsService(backend, self.search)
+        # the yearly statistics report: a PDF of a year's figures, archived (/admin/reports, flask stats report)
+        self.stats_reports = StatsReportService(session, self.stats, self.audit, self.unit_of_work)
         # usage statistics without personal data (views, searches, zero-result searches, exports)
         self.usage = UsageLog(lambda: db.engine, session, bool(app.config.get("USAGE_STATS", True)))
         self.selection = SelectionService(session, self.audit, self.unit_of_work, int(app.config.get("SELECTION_MIN_QUOTA", 200)))

@@ -58,6 +58,6 @@ def index():
     )
 
 
-from . import audit, institutions, selection, usage, users  # noqa: E402,F401 - they add their routes to ``bp``
+from . import audit, institutions, selection, stats_reports, usage, users  # noqa: E402,F401 - they add their routes to ``bp``
 
 __all__ = ["bp"]
