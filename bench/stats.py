@@ -453,6 +453,15 @@ def index_counts(backend: SearchBackend) -> dict[str, int]:
     return out
 
 
+def shard_counts(client: Elasticsearch, backend: SearchBackend) -> set[int]:
+    """The primary shards of the benchmark's indices (a reused index must have the asked number)."""
+    try:
+        found = client.indices.get_settings(index=index_pattern(backend), name="index.number_of_shards").body
+    except Exception:  # noqa: BLE001 - no index yet: nothing to reuse
+        return set()
+    return {int(s["settings"]["index"]["number_of_shards"]) for s in found.values()}
+
+
 def fill_es(backend: SearchBackend, client: Elasticsearch, corpus: Corpus, wanted: dict[str, int], seed: int) -> float:
     """Bulk into fresh indices with refreshes off (as a rebuild does), two bulk threads so that
     Elasticsearch indexes one chunk while Python makes the next; then the mapping's refresh
@@ -722,6 +731,8 @@ def main() -> None:
     parser.add_argument("--warm", type=int, default=30, help="warm requests per dashboard and filter")
     parser.add_argument("--cold", type=int, default=10, help="cold requests per dashboard and filter")
     parser.add_argument("--uncached", type=int, default=10, help="requests without cached results (0: skip)")
+    parser.add_argument("--es-shards", type=int, default=1,
+                        help="primary shards per index (the mapping files say 1; a search runs its shards in parallel)")
     parser.add_argument("--reuse", action="store_true", help="keep indices that already hold the wanted counts")
     parser.add_argument("--keep", action="store_true", help="leave the indices (and the SQLite file) in place")
     args = parser.parse_args()
@@ -742,18 +753,20 @@ def main() -> None:
             args.es_url = url
         client = Elasticsearch(args.es_url, request_timeout=300)
         backend = indexer.get_backend("elasticsearch", {"es_hosts": args.es_url, "es_number_of_replicas": 0,
+                                                         "es_number_of_shards": args.es_shards,
                                                          "index_prefix": args.prefix, "es_timeout": 300})
         wanted = split(args.es_docs)
         try:
             have = index_counts(backend)
-            if args.reuse and have == wanted:
+            if args.reuse and have == wanted and shard_counts(client, backend) == {args.es_shards}:
                 print(f"\nElasticsearch: reusing {args.prefix}* ({', '.join(f'{k} {v:,}' for k, v in have.items())})")
             else:
                 print(f"\nElasticsearch: filling {args.prefix}* with {args.es_docs:,} records ({', '.join(f'{k} {v:,}' for k, v in wanted.items())}) ...", flush=True)
                 filled = fill_es(backend, client, corpus, wanted, args.seed)
                 print(f"filled in {filled:.1f}s ({args.es_docs / filled:,.0f} docs/s, generating the documents included)")
             node = cast(list[dict[str, str]], client.cat.nodes(format="json", h="version,heap.max").body)[0]
-            print(f"node: Elasticsearch {node['version']}, heap {node['heap.max']}; index: {segments(client, index_pattern(backend))}")
+            print(f"node: Elasticsearch {node['version']}, heap {node['heap.max']}; {args.es_shards} primary shard(s) per index; "
+                  f"index: {segments(client, index_pattern(backend))}")
             rows = measure_es(EsProbe(backend, client), args)
             results.append((f"Elasticsearch, {args.es_docs:,} records", "reference = the same bodies (compile_search) sent with Elasticsearch.search", rows, args.es_docs))
         finally:

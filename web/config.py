@@ -66,6 +66,10 @@ SEARCH_ES_PASSWORD = None
 SEARCH_ES_CA_CERTS = None
 SEARCH_ES_TIMEOUT = 30
 SEARCH_ES_NUMBER_OF_REPLICAS = None
+# Primary shards of indices created from now on (a rebuild applies it to an existing one; None = the
+# mapping files' 1). A search runs its shards in parallel: with more cores than one, more shards make
+# a dashboard's aggregations over a million records faster (bench/stats.py --es-shards).
+SEARCH_ES_NUMBER_OF_SHARDS = None
 # Prepended to every index (or table) name, so several deployments or test runs can share one engine.
 SEARCH_INDEX_PREFIX = ""
 # Where the versioned mapping files live (None = the mappings/ folder of this source tree).

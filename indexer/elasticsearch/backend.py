@@ -46,7 +46,8 @@ def _ordered(buckets: list[FacetBucket], order: str) -> list[FacetBucket]:
 class ElasticsearchBackend(SearchBackend):
     """Params: ``es_hosts`` (list or comma-separated URLs), ``es_api_key`` or
     ``es_username``/``es_password``, ``es_ca_certs``, ``es_timeout`` (seconds),
-    ``es_number_of_replicas`` (overrides the mapping files), ``index_prefix``."""
+    ``es_number_of_replicas`` and ``es_number_of_shards`` (override the mapping files; shards apply
+    to indices created or rebuilt from then on), ``index_prefix``."""
 
     name = "elasticsearch"
 
@@ -69,6 +70,8 @@ class ElasticsearchBackend(SearchBackend):
         self.client = client
         replicas = p.get("es_number_of_replicas")
         self.replicas: int | None = int(replicas) if replicas not in (None, "") else None
+        shards = p.get("es_number_of_shards")
+        self.shards: int | None = int(shards) if shards not in (None, "") else None
         self._physical = re.compile(rf"^{re.escape(self.prefix)}(?P<name>[a-z][a-z0-9_]*)-v\d+(-.*)?$")
 
     # -- helpers --------------------------------------------------------------------------
@@ -100,6 +103,8 @@ class ElasticsearchBackend(SearchBackend):
         settings = body.setdefault("settings", {})
         if self.replicas is not None:
             settings["number_of_replicas"] = self.replicas
+        if self.shards is not None:
+            settings["number_of_shards"] = self.shards
         if for_rebuild:
             settings["number_of_replicas"] = 0
             settings["refresh_interval"] = "-1"

@@ -230,7 +230,7 @@ def test_phone_without_javascript(open_page, size):
     assert_no_horizontal_scroll(page)
     assert page.get_by_role("button", name="菜单").count() == 0 or page.get_by_role("button", name="菜单").is_hidden()
     links = page.get_by_role("navigation", name="主导航").get_by_role("link")
-    assert links.count() == 6
+    assert links.count() == 7
     for i in range(links.count()):
         box_in_first_screen(page, links.nth(i))
     assert_height_at_least(links, THUMB, "menu links")

@@ -57,3 +57,15 @@ def test_text_without_terms_matches_nothing():
 def test_suggest():
     assert compile_suggest(__import__("indexer").SuggestRequest("吉林", ("institutions",), 5)) == {
         "_source": False, "suggest": {"s": {"prefix": "吉林", "completion": {"field": "suggest", "size": 15, "skip_duplicates": False}}}}
+
+
+def test_shards_and_replicas_from_the_configuration_override_the_mapping_files():
+    from indexer.elasticsearch.backend import ElasticsearchBackend
+
+    default = ElasticsearchBackend({}, client=object())
+    spec = default.catalog.get("achievements")
+    assert default._body(spec)["settings"]["number_of_shards"] == 1
+    tuned = ElasticsearchBackend({"es_number_of_shards": "2", "es_number_of_replicas": 0}, client=object())
+    assert tuned._body(spec)["settings"]["number_of_shards"] == 2
+    assert tuned._body(spec, for_rebuild=True)["settings"]["number_of_shards"] == 2
+    assert tuned._body(spec)["settings"]["number_of_replicas"] == 0

@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from indexer import FacetBucket, FacetSpec, Page, QueryError, SearchBackend, SearchRequest
+from indexer import FacetBucket, FacetSpec, Page, QueryError, SearchBackend
 
 from .. import search_options as opts
 from .. import vocabularies
