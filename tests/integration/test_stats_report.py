@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import hashlib
 import re
-import zlib
 
 import pytest
 from sqlalchemy import select
 
 from tests.apps import close_app, make_app, signed_in
 from tests.factories import AchievementInput
+from tests.pdfread import pdf_streams, pdf_texts
 from web.extensions import db
 from web.models import AuditEvent, StatsReport
 from web.proxies import current_search, current_services
@@ -65,30 +65,6 @@ def app(tmp_path_factory):
                              instrument(3, "2018-06-01", True, 800, 300, 20_000), instrument(4, "2019-06-01", False)])
     yield app
     close_app(app)
-
-
-# -- reading the PDF (no PDF library among the dependencies: the streams, inflated) ----------------
-def pdf_streams(pdf: bytes) -> list[bytes]:
-    out = []
-    for match in re.finditer(rb"(?<!end)stream\r?\n", pdf):
-        try:
-            out.append(zlib.decompressobj().decompress(pdf[match.end():match.end() + 4_000_000]))
-        except zlib.error:
-            continue
-    return out
-
-
-def pdf_texts(streams: list[bytes]) -> list[str]:
-    """The text drawn, decoded with each embedded font's ToUnicode map in turn (the text set in
-    that font reads right; WeasyPrint writes two-byte CIDs)."""
-    cmaps = []
-    for s in streams:
-        if b"beginbfchar" in s or b"beginbfrange" in s:
-            pairs = re.findall(rb"<([0-9a-fA-F]{4})>\s*<([0-9a-fA-F]+)>", s.split(b"endcodespacerange", 1)[-1])
-            cmaps.append({int(src, 16): bytes.fromhex(dst.decode()).decode("utf-16-be") for src, dst in pairs})
-    codes = [int(h[i:i + 4], 16) for s in streams if b"TJ" in s
-             for h in re.findall(rb"<([0-9a-fA-F]+)>", s) for i in range(0, len(h) - 3, 4)]
-    return ["".join(cmap.get(c, "") for c in codes) for cmap in cmaps]
 
 
 def generate_on_the_page(app, client, year: int = YEAR, locale: str = "zh"):

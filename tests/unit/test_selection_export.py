@@ -7,7 +7,6 @@ import http.server
 import io
 import re
 import threading
-import zlib
 from datetime import datetime, timezone
 
 import feedparser
@@ -15,6 +14,7 @@ import pytest
 from openpyxl import load_workbook
 
 from tests.apps import close_app, make_app
+from tests.pdfread import pdf_streams, pdf_texts
 from web.models import SelectionList
 from web.services import selection_export as sx
 
@@ -118,31 +118,6 @@ def test_xlsx_in_english():
     assert dict(wb["About"].iter_rows(values_only=True))["Correction"] == "—"
 
 
-# -- PDF -----------------------------------------------------------------------------------------
-def pdf_streams(pdf: bytes) -> list[bytes]:
-    """Every Flate stream, inflated (WeasyPrint compresses content, fonts and object streams)."""
-    out = []
-    for match in re.finditer(rb"(?<!end)stream\r?\n", pdf):
-        try:
-            out.append(zlib.decompressobj().decompress(pdf[match.end():match.end() + 4_000_000]))
-        except zlib.error:
-            continue
-    return out
-
-
-def pdf_text(streams: list[bytes]) -> list[str]:
-    """The text drawn, once decoded with each font's ToUnicode map: enough to find a phrase set
-    in one font (a two-byte CID font, as WeasyPrint embeds Noto CJK)."""
-    cmaps = []
-    for s in streams:
-        if b"beginbfchar" in s:
-            pairs = re.findall(rb"<([0-9a-fA-F]{4})>\s*<([0-9a-fA-F]+)>", s.split(b"endcodespacerange", 1)[-1])
-            cmaps.append({int(src, 16): bytes.fromhex(dst.decode()).decode("utf-16-be") for src, dst in pairs})
-    codes = [int(h[i:i + 4], 16) for s in streams if b"TJ" in s
-             for h in re.findall(rb"<([0-9a-fA-F]+)>", s) for i in range(0, len(h) - 3, 4)]
-    return ["".join(cmap.get(c, "") for c in codes) for cmap in cmaps]
-
-
 def test_pdf_embeds_a_chinese_font_and_shows_the_titles(app):
     listing = make_list(note="更正：第12名成果的完成单位有误")
     with app.app_context():  # no request: a worker could make it too
@@ -158,7 +133,7 @@ def test_pdf_embeds_a_chinese_font_and_shows_the_titles(app):
     assert re.search(rb"/FontFile[23]?\b", objects), "no font is embedded"
     fonts = set(re.findall(rb"/BaseFont\s*/([A-Z]{6}\+[\w-]+)", objects))
     assert any(re.search(rb"Noto-?S(ans|erif)-?CJK", name, re.I) for name in fonts), fonts
-    texts = pdf_text(streams)
+    texts = pdf_texts(streams)
     assert any(FIRST_TITLE in text for text in texts)
     assert any("2026年度吉林省高质量科技成果榜单" in text for text in texts)
     assert any("玉米秸秆还田技术" in text for text in texts)
