@@ -3,6 +3,7 @@
 Nothing in this package imports Flask, SQLAlchemy or the web application."""
 from .base import SearchBackend
 from .catalog import Catalog, IndexSpec
+from . import monitor
 from .errors import BackendUnavailable, IndexMissing, QueryError, SearchError, UnsupportedQuery, VersionConflict
 from .query import (
     AllOf, And, AnyOf, Exists, FacetSpec, Highlight, MatchAll, NoneOf, Not, Or, Page, Phrase, Range, RangeBucket,

@@ -6,11 +6,12 @@ import json
 import math
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import replace
 from typing import Any
 
 from .catalog import Catalog
 from .errors import QueryError
-from .query import SearchRequest, SimilarRequest, SuggestRequest
+from .query import Page, SearchRequest, SimilarRequest, SuggestRequest, Term
 from .results import BulkReport, Health, IndexDoc, SearchResult, Suggestion
 
 
@@ -82,6 +83,18 @@ class SearchBackend(ABC):
     def iter_versions(self, index: str) -> Iterator[tuple[str, int]]:
         """Every (id, version) in the index; used to reconcile the index with the store."""
 
+    def match_document(self, index: str, id: str, requests: Mapping[str, SearchRequest]) -> set[str]:
+        """The names of the ``requests`` that find document ``id`` of ``index``: each request
+        is run as it is (its words, filters and facet selections), restricted to that one
+        document. Stored queries are confirmed this way (``indexer.monitor``). This default
+        runs one search per request; engines that can answer many at once override it."""
+        matched = set()
+        for name, req in requests.items():
+            probe = restrict_to_document(req, index, id)
+            if self.search(probe).total:
+                matched.add(name)
+        return matched
+
 
 def encode_cursor(engine: str, values: list[Any]) -> str:
     raw = json.dumps({"e": engine, "v": values}, ensure_ascii=False, separators=(",", ":"))
@@ -119,3 +132,9 @@ def decode_cursor(engine: str, cursor: str, length: int) -> list[Any]:
         return values
     except (ValueError, KeyError, TypeError, UnicodeError, RecursionError) as exc:
         raise QueryError("无效的翻页游标 / invalid cursor", code="invalid_cursor", field="cursor") from exc
+
+
+def restrict_to_document(req: SearchRequest, index: str, id: str) -> SearchRequest:
+    """``req`` narrowed to one document: nothing counted, sorted or highlighted."""
+    return replace(req, indices=(index,), filters=(*req.filters, Term("id", id)), facets=(), sort=(), page=Page(1, 0),
+                   after=None, highlight=None, sums=())

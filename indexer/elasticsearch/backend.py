@@ -19,6 +19,8 @@ from ..results import BulkReport, FacetBucket, Health, Hit, IndexDoc, SearchResu
 from ..validate import check_search
 from . import bulk, compiler
 
+MATCH_CHUNK = 200  # stored requests per search when matching a document (each is a few dozen Lucene clauses)
+
 
 def _as_list(value: Any) -> list[str]:
     if value is None:
@@ -220,6 +222,29 @@ class ElasticsearchBackend(SearchBackend):
         resp = self._call(self.client.search, index=self._aliases(req.indices), **body)
         took = (time.perf_counter() - started) * 1000
         return self._result(req, resp, took)
+
+    def match_document(self, index: str, id: str, requests: Mapping[str, SearchRequest]) -> set[str]:
+        """Every stored request at once: named clauses in searches of ``MATCH_CHUNK`` clauses
+        each (Lucene's clause limit), all sent in one ``_msearch``."""
+        if not requests:
+            return set()
+        for req in requests.values():
+            check_search(self.catalog, req)
+        names = list(requests)
+        alias = self._spec(index).read_alias(self.prefix)
+        searches: list[dict[str, Any]] = []
+        for i in range(0, len(names), MATCH_CHUNK):
+            chunk = {n: requests[n] for n in names[i : i + MATCH_CHUNK]}
+            searches += [{"index": alias}, compiler.compile_matching(self.catalog, id, chunk)]
+        resp = self._call(self.client.msearch, searches=searches)
+        matched: set[str] = set()
+        for item in resp["responses"]:
+            if "error" in item:
+                raise SearchError(f"matching failed: {item['error']}")
+            for hit in item["hits"]["hits"]:
+                names_hit = hit.get("matched_queries") or []
+                matched.update(names_hit if isinstance(names_hit, list) else list(names_hit))
+        return matched
 
     def _result(self, req: SearchRequest, resp: Mapping[str, Any], took: float) -> SearchResult:
         hl = req.highlight

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from collections.abc import Mapping
 from typing import Any
 
 from .. import analysis, textquery
@@ -223,6 +224,23 @@ def compile_search(catalog: Catalog, req: SearchRequest, search_after: list[Any]
     if req.source is not None:
         body["_source"] = list(req.source)
     return body
+
+
+def compile_matching(catalog: Catalog, doc_id: str, named: Mapping[str, SearchRequest]) -> dict[str, Any]:
+    """One search that says which of many stored requests find document ``doc_id``: each
+    request becomes a named clause (its query, filters and facet selections, as
+    :func:`compile_search` would apply them), and the one hit lists the names that matched
+    (``matched_queries``)."""
+    clauses = []
+    for name, req in named.items():
+        conditions = [compile_filter(f) for f in req.filters] + [compile_filter(f) for _, f in req.facet_filters]
+        clauses.append({"bool": {"must": [compile_query(catalog, req.indices, req.query)], "filter": conditions, "_name": name}})
+    return {
+        "query": {"bool": {"filter": [{"ids": {"values": [doc_id]}}], "should": clauses, "minimum_should_match": 1}},
+        "size": 1,
+        "_source": False,
+        "track_total_hits": False,
+    }
 
 
 def compile_suggest(req: SuggestRequest, field: str = "suggest") -> dict[str, Any]:

@@ -1,6 +1,8 @@
 """SQLAlchemy models: the source of truth. The search index is derived from these rows."""
 from .account import ROLES, ApiToken, AuditEvent, User
 from .achievement import Achievement, AchievementInstitution
+from .alerts import (ANY_KEY, CHANNELS, DELIVERY_STATES, FREQUENCIES, AlertDelivery, AlertMatch, AlertRecordState, Subscription,
+                     SubscriptionKey)
 from .attachment import ACCESS_STATES, AccessRequest, Attachment, DisclosureEvent
 from .ingest import HarvestSource, ImportJob, ImportRecordError, OutboxEntry
 from .institution import Institution, InstitutionRedirect
@@ -23,4 +25,6 @@ __all__ = [
     "OPEN_DRAFT_STATES", "Attachment", "AccessRequest", "DisclosureEvent", "ACCESS_STATES",
     "SelectionRound", "SelectionCandidate", "ExpertAssignment", "SelectionList", "SelectionEntry", "ROUND_STATES", "CANDIDATE_STATES",
     "UsageCount", "USAGE_KINDS", "StatsReport",
+    "Subscription", "SubscriptionKey", "AlertMatch", "AlertDelivery", "AlertRecordState", "FREQUENCIES", "CHANNELS",
+    "DELIVERY_STATES", "ANY_KEY",
 ]
