@@ -66,3 +66,12 @@ def harvest_due() -> list[int]:
 @shared_task(name="ingest.reindex_all", ignore_result=True)
 def reindex_all() -> dict:
     return {index: report.indexed for index, report in current_services.indexer.rebuild().items()}
+
+
+@shared_task(name="alerts.match_records", bind=True, acks_late=True, ignore_result=True)
+def match_records(self, ids: list[str]) -> dict:
+    """Match records just indexed against every subscription. Safe to run twice: a record is
+    announced to a subscription at most once, and an unchanged record is not matched again."""
+    report = current_services.alert_matcher.match_records(ids)
+    return {"records": report.records, "unchanged": report.unchanged, "candidates": report.candidates,
+            "announced": report.announced}

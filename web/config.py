@@ -79,6 +79,10 @@ SEARCH_MAPPINGS_DIR = None
 # right for the embedded engine), through a Celery "task" (production), or "deferred" to the
 # periodic outbox drain. Whatever the mode, the outbox keeps every change until it is indexed.
 INDEXING_MODE = "inline"
+# Saved-search alerts: a record just indexed is matched against the subscriptions in a worker
+# ("task"), right after indexing in the same process ("inline": tests, scripts) or not at all ("off").
+ALERTS_MATCHING = "task"
+ALERTS_MAX_PER_USER = 50  # subscriptions one account may keep
 # A drain that dies (a killed worker) leaves its outbox rows claimed this long; then any drain takes them.
 OUTBOX_CLAIM_SECONDS = 120
 
@@ -97,8 +101,40 @@ CELERY = {
         "drain-outbox": {"task": "ingest.drain_outbox", "schedule": 15.0},
         "recover-stale-imports": {"task": "ingest.recover_stale_jobs", "schedule": 60.0},
         "harvest-due-sources": {"task": "ingest.harvest_due", "schedule": 3600.0},
+        # alerts (web/services/alert_delivery.py); intervals: ALERTS_DELIVER_DUE_SECONDS, ALERTS_DIGEST_SECONDS below
+        "alerts-deliver-due": {"task": "alerts.deliver_due", "schedule": 60.0},
+        "alerts-send-digests": {"task": "alerts.send_digests", "schedule": 300.0},
     },
 }
+
+# Alert delivery (e-mail and webhooks of saved-search subscriptions).
+# Digests: a daily period is due once local time (this zone) has passed ALERTS_DIGEST_HOUR; a weekly
+# one on ALERTS_DIGEST_WEEKDAY (0 = Monday) at that hour. A digest carries matches no older than
+# ALERTS_DIGEST_MAX_AGE_DAYS (a channel switched on later does not flood the reader with history).
+ALERTS_TIMEZONE = "Asia/Shanghai"
+ALERTS_DIGEST_HOUR = 8
+ALERTS_DIGEST_WEEKDAY = 0
+ALERTS_DIGEST_MAX_AGE_DAYS = 31
+# How often beat looks for due deliveries and for digests to make (seconds; overrides the schedule above).
+ALERTS_DELIVER_DUE_SECONDS = 60.0
+ALERTS_DIGEST_SECONDS = 300.0
+# A delivery is claimed this long while it is sent: a killed worker's claim expires, then another
+# worker takes it. Keep it well above MAIL_TIMEOUT and ALERTS_WEBHOOK_TIMEOUT, or a slow send
+# could be taken over and made twice.
+ALERTS_CLAIM_SECONDS = 300
+# Failed sends are retried after ALERTS_RETRY_BASE_SECONDS, doubling up to ALERTS_RETRY_MAX_SECONDS,
+# at most ALERTS_MAX_ATTEMPTS times; then the delivery is "failed".
+ALERTS_MAX_ATTEMPTS = 8
+ALERTS_RETRY_BASE_SECONDS = 60.0
+ALERTS_RETRY_MAX_SECONDS = 6 * 3600.0
+# Webhooks: the time one call may take; how many failed calls in a row switch a webhook off (its
+# owner is told by mail); whether loopback and private addresses may be called (tests only:
+# production refuses to start with it, as a webhook could then reach internal services).
+ALERTS_WEBHOOK_TIMEOUT = 10.0
+ALERTS_WEBHOOK_DISABLE_AFTER = 8
+ALERTS_WEBHOOK_ALLOW_PRIVATE = False
+# Links in alert mail and webhook bodies use PUBLIC_BASE_URL; a development install without it uses this.
+ALERTS_BASE_URL_FALLBACK = "http://127.0.0.1:5000"
 
 # Imports: where uploaded files are kept until their job ran, and the batch size (records per transaction).
 INGEST_UPLOAD_DIR = None  # None: <instance>/uploads

@@ -12,6 +12,7 @@ from flask import Flask
 from ..extensions import db
 from . import attachment_cleanup
 from .access_requests import AccessRequestService
+from .alert_matching import AlertMatcher, SubscriptionKeys
 from .accounts import AccountService
 from .attachment_store import FileStore
 from .attachments import AttachmentService, AttachmentSettings
@@ -29,6 +30,7 @@ from .search import SearchService
 from .selection import SelectionService
 from .stats import StatsService
 from .stats_report import StatsReportService
+from .subscriptions import SubscriptionService
 from .uow import UnitOfWork, unit_of_work
 from .usage import UsageLog
 from .versions import RecordVersions
@@ -37,6 +39,7 @@ from .user_admin import UserAdmin
 log = logging.getLogger(__name__)
 
 DRAIN_TASK = "ingest.drain_outbox"
+MATCH_TASK = "alerts.match_records"
 
 
 class ServiceRegistry:
@@ -45,10 +48,13 @@ class ServiceRegistry:
         backend = app.extensions["search"]
         session = db.session
         self.indexer = RecordIndexer(backend, session)
-        self.outbox = OutboxService(session, self.indexer, int(app.config.get("OUTBOX_CLAIM_SECONDS", 120)))
+        self.outbox = OutboxService(session, self.indexer, int(app.config.get("OUTBOX_CLAIM_SECONDS", 120)), self.match_later)
         self.versions = RecordVersions(session, lambda rec: self.records[rec.RECORD_TYPE].dump(rec))
         self.records = {name: RecordService(config, session, self.unit_of_work, self.versions) for name, config in CONFIGS.items()}
         self.search = SearchService(backend)
+        self.subscription_keys = SubscriptionKeys(backend, self.search)
+        self.alert_matcher = AlertMatcher(session, backend, self.search, self.subscription_keys,
+                                          lambda: getattr(self, "alert_deliveries", None))
         self.links = LinkService(session, backend)
         self.audit = AuditLog(session)
         self.accounts = AccountService(session, app.config["SECRET_KEY"], self.audit, int(app.config.get("PASSWORD_RESET_SECONDS", 3600)))
@@ -72,12 +78,29 @@ class ServiceRegistry:
         # usage statistics without personal data (views, searches, zero-result searches, exports)
         self.usage = UsageLog(lambda: db.engine, session, bool(app.config.get("USAGE_STATS", True)))
         self.selection = SelectionService(session, self.audit, self.unit_of_work, int(app.config.get("SELECTION_MIN_QUOTA", 200)))
+        self.subscriptions = SubscriptionService(session, self.search, self.subscription_keys, self.audit, app.config["SECRET_KEY"],
+                                                 max_per_user=int(app.config.get("ALERTS_MAX_PER_USER", 50)),
+                                                 check_webhook_url=self._check_webhook_url)
 
     def for_type(self, record_type: str) -> RecordService:
         return self.records[record_type]
 
     def unit_of_work(self) -> AbstractContextManager[UnitOfWork]:
         return unit_of_work(db.session, self.outbox, self.dispatch)
+
+    def _check_webhook_url(self, url: str) -> None:
+        from .webhooks import check_webhook_url
+
+        check_webhook_url(url, bool(self.app.config.get("ALERTS_WEBHOOK_ALLOW_PRIVATE")))
+
+    def match_later(self, public_ids: list[str]) -> None:
+        """Records just indexed: match them against the subscriptions, in a worker (publishing
+        never waits for it), or here and now (``ALERTS_MATCHING = "inline"``: tests, scripts)."""
+        mode = self.app.config.get("ALERTS_MATCHING", "task")
+        if mode == "task":
+            self.app.extensions["celery"].send_task(MATCH_TASK, kwargs={"ids": public_ids})
+        elif mode == "inline":
+            self.alert_matcher.match_records(public_ids)
 
     def dispatch(self, entry_ids: list[int]) -> None:
         """After a commit: index the new outbox entries now, or ask a worker to. Failures

@@ -9,7 +9,8 @@ versions, draining twice, late or concurrently is harmless.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+import logging
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -21,6 +22,8 @@ from indexer import BackendUnavailable, SearchError
 
 from ..models.ingest import OutboxEntry
 from .indexing import RecordIndexer
+
+log = logging.getLogger(__name__)
 
 CLAIM_SECONDS = 120  # a drain that dies leaves its rows claimed this long, then others take them
 MAX_BACKOFF_SECONDS = 300
@@ -54,10 +57,12 @@ class DrainReport:
 
 
 class OutboxService:
-    def __init__(self, session: Session, indexer: RecordIndexer, claim_seconds: int = CLAIM_SECONDS):
+    def __init__(self, session: Session, indexer: RecordIndexer, claim_seconds: int = CLAIM_SECONDS,
+                 on_indexed: Callable[[list[str]], object] | None = None):
         self.session = session
         self.indexer = indexer
         self.claim_seconds = claim_seconds
+        self.on_indexed = on_indexed  # told the public ids just indexed (the alerts' matching); never raises here
 
     # -- writing (inside the caller's transaction) ------------------------------------------
     def add(self, records: Iterable[Any]) -> list[OutboxEntry]:
@@ -163,6 +168,12 @@ class OutboxService:
                 )
             )
         self.session.commit()
+        indexed = [e.record_id for e in entries if e.op == "index" and e not in failed]
+        if indexed and self.on_indexed is not None:
+            try:
+                self.on_indexed(list(dict.fromkeys(indexed)))
+            except Exception:  # noqa: BLE001 - the records are indexed; matching is best effort
+                log.exception("could not hand %d indexed records to the alerts", len(indexed))
         report.failed = len(failed)
         report.retry_in = retry_in
         report.error = error
