@@ -154,6 +154,7 @@ def demo_load(achievements: int | None, patents: int | None, instruments: int | 
 
 
 def register_commands(app: Flask) -> None:
+    from .cli_alerts import alerts_cli
     from .cli_selection import selection_cli
     from .cli_stats import stats_cli
     from .cli_users import users_cli
@@ -161,6 +162,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(selection_cli)
     app.cli.add_command(stats_cli)
+    app.cli.add_command(alerts_cli)
     app.cli.add_command(db_cli)
     app.cli.add_command(index_cli)
     app.cli.add_command(demo_cli)
