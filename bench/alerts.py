@@ -51,8 +51,6 @@ from sqlalchemy import create_engine, insert  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 from indexer import SearchBackend, get_backend, monitor  # noqa: E402
-from web import search_options  # noqa: E402
-from web.demo import wordbanks as wb  # noqa: E402
 from web.extensions import db  # noqa: E402
 from web.models import Subscription, SubscriptionKey, User  # noqa: E402
 from web.services.alert_matching import AlertMatcher, SubscriptionKeys, search_params  # noqa: E402

@@ -5,3 +5,4 @@ flask_app = create_app()
 celery = app = flask_app.extensions["celery"]
 
 import ingest.tasks  # noqa: E402,F401  (registers the tasks)
+import ingest.alert_tasks  # noqa: E402,F401

@@ -61,6 +61,9 @@ def _finish_config(app: Flask) -> None:
             app.config["PUBLIC_BASE_URL"] = check_public_base_url(app.config.get("PUBLIC_BASE_URL"))
         except ValueError as exc:
             raise RuntimeError(str(exc)) from None
+    if production and app.config.get("ALERTS_WEBHOOK_ALLOW_PRIVATE"):
+        # webhooks to loopback or private addresses would let any subscriber reach internal services (SSRF)
+        raise RuntimeError("TT_ALERTS_WEBHOOK_ALLOW_PRIVATE is for tests only and must not be set in production")
     if app.config.get("TRUSTED_HOSTS") is None:
         # DNS rebinding: a request for a host name we do not serve is refused (400) before any view
         hosts = ["localhost", "127.0.0.1"]

@@ -33,6 +33,9 @@ csrf = CSRFProtect()
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # forms a visitor without an account may post (each with its CSRF token)
 ANONYMOUS_POSTS = frozenset({"account.login", "account.reset_request", "account.reset_password"})
+# posts whose URL carries their own credential (a signed token), made by mail clients with no
+# session and no form: RFC 8058's one-click unsubscribe. No sign-in, no CSRF token.
+TOKEN_POSTS = frozenset({"alerts.unsubscribe"})
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
        "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
 SECURITY_HEADERS = {
@@ -135,7 +138,7 @@ def _guard():
     identity = current_identity()
     if g.get("auth_method") == "invalid-token":
         return _unauthorised("令牌无效、已过期或已撤销 / the token is invalid, expired or revoked")
-    if request.method not in UNSAFE:
+    if request.method not in UNSAFE or request.endpoint in TOKEN_POSTS:
         return None
     if g.get("auth_method") == "token":
         return None  # a bearer token is never sent by a browser on its own: no CSRF to fear

@@ -182,6 +182,7 @@ def live_app(tmp_path_factory):
     app.config["E2E_SAMPLES"].update(attachment_samples(app))
     app.config["E2E_SAMPLES"].update(publishing_samples(app))
     app.config["E2E_SAMPLES"].update(selection_samples(app))
+    app.config["E2E_SAMPLES"].update(alerts_samples(app))
     return app
 
 
@@ -369,6 +370,35 @@ def selection_samples(app) -> dict[str, str]:
         open_round(2026, "2026-12-31")
         db.session.remove()
     return {"selection-score": f"/selection/2024/review/{assignment}"}
+
+
+def alerts_samples(app) -> dict[str, str]:
+    """The e2e investor's subscription (a search with words and a filter, a webhook) and three
+    alerts of it, one already read; its edit page and the unsubscribe page of its e-mails."""
+    from sqlalchemy import select
+
+    from web.extensions import db
+    from web.models import Achievement, AlertMatch, User
+    from web.models.common import utcnow
+    from web.proxies import current_services
+    from web.services.accounts import identity_of
+
+    with app.app_context():
+        investor = identity_of(db.session.scalar(select(User).where(User.email == E2E_USERS["investor"])))
+        service = current_services.subscriptions
+        sub = service.create(investor, {"name": "长春 新能源成果", "type": "achievement", "q": "电池", "filters": {"city": ["changchun"]},
+                                        "frequency": "daily", "webhook_url": "https://1.1.1.1/e2e-hook"})
+        records = db.session.scalars(select(Achievement).where(Achievement.status == "published").order_by(Achievement.id).limit(3)).all()
+        for n, rec in enumerate(records):
+            db.session.add(AlertMatch(subscription_id=sub.id, user_id=sub.user_id, record_id=rec.public_id, record_type="achievement",
+                                      title=rec.title, title_en=rec.title_en, read_at=utcnow() if n == 2 else None,
+                                      why={"words": ["电池"], "snippets": {"summary": "一种高能量密度的<mark>电池</mark>材料"},
+                                           "filters": {"city": ["changchun"]}}))
+        db.session.commit()
+        pages = {"alerts-edit": f"/alerts/subscriptions/{sub.id}/edit",
+                 "alerts-unsubscribe": f"/alerts/unsubscribe/{service.unsubscribe_token(sub)}"}
+        db.session.remove()
+    return pages
 
 
 # one account per role on the live server, all with tests.apps.PASSWORD

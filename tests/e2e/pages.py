@@ -66,6 +66,13 @@ PAGES = {
     "stats-achievements": "/stats?type=achievement&city=changchun",
     "stats-patents": "/stats?type=patent",
     "stats-instruments": "/stats?type=instrument",
+    # subscriptions and alerts (conftest.alerts_samples): the investor's inbox, subscriptions, the form
+    # that saves a search and the edit form; the unsubscribe page of the e-mails (no sign-in)
+    "alerts-inbox": "/alerts",
+    "alerts-subscriptions": "/alerts/subscriptions",
+    "alerts-new": "/alerts/subscriptions/new?q=电池&city=changchun&field=energy_storage",
+    "alerts-edit": "sample:alerts-edit",
+    "alerts-unsubscribe": "sample:alerts-unsubscribe",
 }
 ADMIN_KINDS = [k for k in PAGES if k.startswith("admin")]
 # pages that need an account → the e2e account the tests sign in as first (conftest.sign_in)
@@ -75,6 +82,7 @@ SIGNED_IN_KINDS = {
     **dict.fromkeys(["publish-desk", "publish-stats", "publish-new", "publish-draft", "record-history", "record-version"], "publisher"),
     **dict.fromkeys(["publish-queue", "publish-review", "selection-hub", "selection-review", "selection-score"], "reviewer"),
     **dict.fromkeys(["selection-nominate"], "publisher"),
+    **dict.fromkeys(["alerts-inbox", "alerts-subscriptions", "alerts-new", "alerts-edit"], "investor"),
 }
 SEARCH_KINDS = [k for k in PAGES if k.startswith("search-")]
 STATS_KINDS = [k for k in PAGES if k.startswith("stats-")]

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from tests import filesamples
 from tests.apps import PASSWORD, add_user, csrf_token_of
 from web.extensions import db
-from web.models import ExpertAssignment, Institution, SelectionCandidate, SelectionRound, StatsReport, User
+from web.models import AlertMatch, ExpertAssignment, Institution, SelectionCandidate, SelectionRound, StatsReport, Subscription, User
 from web.models.selection import RUBRIC
 from web.proxies import current_search, current_services
 from web.schemas.selection import RoundSchema
@@ -84,6 +84,8 @@ class World:
     spare_expert: int = 0  # another reviewer account, for the administrator to assign
     report: int = 0  # an archived yearly statistics report (a stored row: making one is the POST row's job)
     report_year: int = 0  # the earliest year a report can be made of (the fewest records: the quickest PDF)
+    subscription: int = 0  # the investor's saved search (with a webhook), and an alert of it
+    match: int = 0
 
     # -- accounts -----------------------------------------------------------------------------------
     def sign_in(self, role: str, email: str | None = None) -> tuple[Any, str]:
@@ -241,6 +243,29 @@ class World:
             db.session.remove()
         return "reinstate" if excluded else "exclude"
 
+    # -- subscriptions and alerts ------------------------------------------------------------------
+    def new_subscription(self, role: str = "investor") -> int:
+        """A saved search of this role's account, with a webhook (a public address literal) and its private feed."""
+        with self.app.app_context():
+            sub = current_services.subscriptions.create(self.identity(role), {
+                "name": f"授权测试订阅{next(_serial)}", "q": "成果", "frequency": "daily", "webhook_url": "https://1.1.1.1/authz-hook"})
+            db.session.remove()
+            return sub.id
+
+    def feed_token(self, sub_id: int | None = None) -> str:
+        with self.app.app_context():
+            token = db.session.get(Subscription, sub_id or self.subscription).feed_token
+            db.session.remove()
+            return token
+
+    def unsubscribe_token(self) -> str:
+        """The unsubscribe link's token of a new subscription of the investor's."""
+        sub_id = self.new_subscription()
+        with self.app.app_context():
+            token = current_services.subscriptions.unsubscribe_token(db.session.get(Subscription, sub_id))
+            db.session.remove()
+            return token
+
     def _someone(self) -> User:
         return db.session.get(User, self.accounts["investor"].user_id)
 
@@ -272,5 +297,14 @@ def make_world(app: Flask) -> World:
         db.session.commit()
         world.report = report.id
         world.report_year = current_services.stats_reports.years(system_identity)[-1]
+        db.session.remove()
+    world.subscription = world.new_subscription()
+    with app.app_context():
+        sub = db.session.get(Subscription, world.subscription)
+        match = AlertMatch(subscription_id=sub.id, user_id=sub.user_id, record_id=world.record, record_type="achievement",
+                           title="授权测试成果", why={"words": ["成果"], "snippets": {}, "filters": {}})
+        db.session.add(match)
+        db.session.commit()
+        world.match = match.id
         db.session.remove()
     return world

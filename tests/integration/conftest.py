@@ -74,7 +74,7 @@ def redis_url(tmp_path_factory) -> str:
 class Stack:
     """One configuration shared by the test process and the worker processes."""
 
-    def __init__(self, tmp: Path, engine: str, broker: str, es_url: str | None):
+    def __init__(self, tmp: Path, engine: str, broker: str, es_url: str | None, env: dict[str, str] | None = None):
         self.tmp = tmp
         self.engine = engine
         prefix = f"i{uuid.uuid4().hex[:8]}-"
@@ -95,6 +95,7 @@ class Stack:
             self.env["TT_SEARCH_ES_HOSTS"] = f'["{es_url}"]'
             self.env["TT_SEARCH_ES_NUMBER_OF_REPLICAS"] = "0"
             self.env["TT_SEARCH_ES_TIMEOUT"] = "5"
+        self.env.update(env or {})
         self.workers: list[subprocess.Popen] = []
 
     def app(self):
@@ -148,8 +149,9 @@ class Stack:
 
 
 @contextmanager
-def stack(tmp: Path, engine: str, broker: str, es_url: str | None = None):
-    s = Stack(tmp, engine, broker, es_url)
+def stack(tmp: Path, engine: str, broker: str, es_url: str | None = None, env: dict[str, str] | None = None):
+    """``env``: more TT_ settings, for the test process and its workers alike."""
+    s = Stack(tmp, engine, broker, es_url, env)
     app = s.app()
     with app.app_context():
         from web.extensions import db

@@ -68,6 +68,10 @@ REVISION = "<int(min=1, max=9999):revision>"
 ROUNDS = "/api/v1/selection/rounds"
 ACTION = "<any('start-scoring', 'close', 'finalise', 'correct'):step>"
 CANDIDATE_STEP = "<any('withdraw', 'exclude', 'reinstate'):step>"
+# subscriptions: the world's investor owns them
+SUB = "<int(min=1, max=2147483647):sub_id>"
+OWNER = frozenset({"investor"})
+SUBSCRIPTION_FORM = {"name": "矩阵订阅", "q": "成果", "type": "all", "frequency": "daily", "lang": "zh", "feed": "y"}
 
 
 def same(value: str) -> Callable[[World, str], str]:
@@ -213,6 +217,39 @@ ROWS = [
         lambda w, r: {"why-reason": "授权测试"}),
     Row(f"/admin/selection/{YEAR}/correct", "POST", ADMIN, lambda w, r: f"/admin/selection/{w.published.year}/correct",
         lambda w, r: {"fix-note": "授权测试更正"}),
+    # -- subscriptions and alerts: anyone signed in keeps their own; the investor's are 404 to everyone else ----
+    Row("/search/feed.atom", "GET", ALL, "/search/feed.atom?q=成果"),
+    Row("/alerts", "GET", SIGNED, "/alerts"),
+    Row("/alerts/read", "POST", SIGNED, "/alerts/read", lambda w, r: {"id": str(w.match)}),  # ids not the caller's are ignored
+    Row("/alerts/read-all", "POST", SIGNED, "/alerts/read-all"),
+    Row("/alerts/subscriptions", "GET", SIGNED, "/alerts/subscriptions"),
+    Row("/alerts/subscriptions/new", "GET", SIGNED, "/alerts/subscriptions/new?q=成果&city=changchun"),
+    Row("/alerts/subscriptions/new", "POST", SIGNED, "/alerts/subscriptions/new?q=成果", lambda w, r: dict(SUBSCRIPTION_FORM)),
+    Row(f"/alerts/subscriptions/{SUB}/edit", "GET", OWNER, lambda w, r: f"/alerts/subscriptions/{w.subscription}/edit", hidden=SIGNED - OWNER),
+    Row(f"/alerts/subscriptions/{SUB}/edit", "POST", OWNER, lambda w, r: f"/alerts/subscriptions/{w.subscription}/edit",
+        lambda w, r: dict(SUBSCRIPTION_FORM, webhook_url="https://1.1.1.1/authz-hook"), hidden=SIGNED - OWNER),
+    Row(f"/alerts/subscriptions/{SUB}/pause", "POST", OWNER, lambda w, r: f"/alerts/subscriptions/{w.subscription}/pause",
+        lambda w, r: {"paused": "0"}, hidden=SIGNED - OWNER),
+    Row(f"/alerts/subscriptions/{SUB}/delete", "POST", OWNER, lambda w, r: f"/alerts/subscriptions/{w.new_subscription()}/delete",
+        hidden=SIGNED - OWNER),
+    Row(f"/alerts/subscriptions/{SUB}/feed-token", "POST", OWNER, lambda w, r: f"/alerts/subscriptions/{w.new_subscription()}/feed-token",
+        hidden=SIGNED - OWNER),
+    Row(f"/alerts/subscriptions/{SUB}/webhook-secret", "POST", OWNER,
+        lambda w, r: f"/alerts/subscriptions/{w.new_subscription()}/webhook-secret", hidden=SIGNED - OWNER),
+    # the token is the credential: no sign-in (a mail client's one-click POST has no session and no CSRF token)
+    Row("/alerts/unsubscribe/<token>", "GET", ALL, lambda w, r: f"/alerts/unsubscribe/{w.unsubscribe_token()}"),
+    Row("/alerts/unsubscribe/<token>", "POST", ALL, lambda w, r: f"/alerts/unsubscribe/{w.unsubscribe_token()}",
+        lambda w, r: {"List-Unsubscribe": "One-Click"}),
+    Row("/alerts/feeds/<token>.atom", "GET", ALL, lambda w, r: f"/alerts/feeds/{w.feed_token()}.atom"),
+    Row("/api/v1/subscriptions", "GET", SIGNED, "/api/v1/subscriptions"),
+    Row("/api/v1/subscriptions", "POST", SIGNED, "/api/v1/subscriptions", lambda w, r: {"name": "矩阵订阅", "q": "成果"}),
+    Row(f"/api/v1/subscriptions/{SUB}", "GET", OWNER, lambda w, r: f"/api/v1/subscriptions/{w.subscription}", hidden=SIGNED - OWNER),
+    Row(f"/api/v1/subscriptions/{SUB}", "PATCH", OWNER, lambda w, r: f"/api/v1/subscriptions/{w.subscription}",
+        lambda w, r: {"frequency": "weekly"}, hidden=SIGNED - OWNER),
+    Row(f"/api/v1/subscriptions/{SUB}", "DELETE", OWNER, lambda w, r: f"/api/v1/subscriptions/{w.new_subscription()}",
+        hidden=SIGNED - OWNER),
+    Row("/api/v1/alerts", "GET", SIGNED, "/api/v1/alerts?unread=true"),
+    Row("/api/v1/alerts/read", "POST", SIGNED, "/api/v1/alerts/read", lambda w, r: {"ids": [w.match], "read": False}),
     # -- the JSON API ----------------------------------------------------------------------------
     Row("/api/v1/openapi.json", "GET", ALL, "/api/v1/openapi.json"),
     Row("/api/v1/search", "GET", ALL, "/api/v1/search?q=成果"),
@@ -362,9 +399,10 @@ def world(request, tmp_path_factory) -> World:
 
         config = {"SEARCH_BACKEND": "elasticsearch", "SEARCH_ES_HOSTS": [request.getfixturevalue("es_url")],
                   "SEARCH_ES_NUMBER_OF_REPLICAS": 0, "SEARCH_INDEX_PREFIX": f"authz{uuid.uuid4().hex[:8]}-"}
-    # SELECTION_MIN_QUOTA: a round of one candidate can be finalised
+    # SELECTION_MIN_QUOTA: a round of one candidate can be finalised; ALERTS_MAX_PER_USER: every
+    # subscription-making row of every role and test makes one for the same accounts
     app = make_app(tmp_path_factory.mktemp(f"authz-{request.param}"), *DEMO, RESET_RATE_LIMIT="1000 per minute", SELECTION_MIN_QUOTA=1,
-                   **config)
+                   ALERTS_MAX_PER_USER=10_000, **config)
     world = make_world(app)
     yield world
     if request.param == "elasticsearch":
@@ -472,6 +510,8 @@ def invisible_pairs(world: World) -> list[tuple[str, str]]:
         (f"/api/v1/records/{record}/attachments", "/api/v1/records/ach-99999999/attachments"),
         (f"/api/v1/imports/{world.job}", "/api/v1/imports/99999999"),
         (f"/api/v1/access-requests/{world.request_id}", "/api/v1/access-requests/99999999"),
+        (f"/alerts/subscriptions/{world.subscription}/edit", "/alerts/subscriptions/99999999/edit"),
+        (f"/api/v1/subscriptions/{world.subscription}", "/api/v1/subscriptions/99999999"),
     ]
 
 
@@ -486,8 +526,8 @@ def test_what_is_not_public_is_invisible_and_guessing_ids_reveals_nothing(world,
     account = world.accounts[role]
     headers = {"Authorization": f"Bearer {account.token}"} if account.token else {}
     for real, made_up in invisible_pairs(world):
-        if role == "investor" and "access-requests" in real:
-            continue  # the investor made that request
+        if role == "investor" and ("access-requests" in real or "subscriptions" in real):
+            continue  # the investor made that request, and owns the subscription
         seen, unseen = account.client.get(real, headers=headers), account.client.get(made_up, headers=headers)
         assert seen.status_code == unseen.status_code and seen.status_code in (401, 403, 404) or signs_in(seen) and signs_in(unseen), \
             (real, seen.status_code, unseen.status_code)
@@ -524,6 +564,8 @@ def test_a_cross_site_form_post_to_every_write_endpoint_is_refused(world, role):
     for row in WRITES:
         if row.rule in ("/account/login", "/account/reset", "/account/reset/<token>"):
             continue  # anyone may post these; they are CSRF-protected all the same (tests/integration/test_accounts.py)
+        if row.rule == "/alerts/unsubscribe/<token>":
+            continue  # RFC 8058 one-click: the URL's signed token is the credential, no CSRF token (test_alerts_web.py)
         path_of, body_of = row.path, row.body
         path = path_of(world, role) if callable(path_of) else path_of
         body = body_of(world, role) if body_of else None

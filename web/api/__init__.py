@@ -16,6 +16,6 @@ from flask import Blueprint
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 # the modules attach their routes and handlers to ``bp``
-from . import account, admin, attachments, drafts, errors, imports, openapi, records, search, selection, stats  # noqa: E402,F401
+from . import account, admin, attachments, drafts, errors, imports, openapi, records, search, selection, stats, subscriptions  # noqa: E402,F401
 
 __all__ = ["bp"]

@@ -28,7 +28,7 @@ from ..schemas import SCHEMAS
 from ..schemas.common import BaseRecordSchema, Phone, Str, StrList, Trl, Vocab, YearMonth
 from ..schemas.search_args import SearchArgsSchema
 from ..search_options import FACETS, SORTS
-from . import admin_openapi, bp, openapi_selection, openapi_stats
+from . import admin_openapi, bp, openapi_alerts, openapi_selection, openapi_stats
 from .common import PUBLIC_ID_PATTERN
 from .openapi_attachments import COMPONENTS as ATTACHMENT_COMPONENTS
 from .openapi_attachments import paths as attachment_paths
@@ -475,6 +475,7 @@ def _paths(plugin: MarshmallowPlugin) -> dict[str, dict[str, Any]]:
         **admin_openapi.admin_paths(query, _responses, _json, _ref),
         **openapi_selection.paths(),
         **openapi_stats.paths(_search_parameters(plugin), _responses, _json, _ref),
+        **openapi_alerts.paths(query),
     }
 
 
@@ -501,12 +502,14 @@ def openapi_document() -> dict[str, Any]:
         ("ImportJob", ImportJobSchema), ("Me", MeSchema), ("Token", TokenSchema), ("NewToken", NewTokenSchema),
         ("TokenCreate", TokenCreateSchema), ("Draft", DraftSchema), ("DraftSummary", DraftSummarySchema),
         ("Message", MessageSchema), ("Version", VersionSchema), ("VersionDetail", VersionDetailSchema), *ATTACHMENT_COMPONENTS,
-        *admin_openapi.COMPONENTS,
+        *admin_openapi.COMPONENTS, *openapi_alerts.COMPONENTS,
     ):
         spec.components.schema(name, schema=schema)
     for name, component in openapi_selection.components(plugin).items():
         spec.components.schema(name, component=component)
     for name, component in openapi_stats.components().items():
+        spec.components.schema(name, component=component)
+    for name, component in openapi_alerts.components(plugin).items():
         spec.components.schema(name, component=component)
     _record_components(spec, inputs)
     spec.components.security_scheme("bearerAuth", {
@@ -529,6 +532,7 @@ def openapi_document() -> dict[str, Any]:
     spec.tag(admin_openapi.TAG)
     spec.tag(openapi_selection.TAG)
     spec.tag(openapi_stats.TAG)
+    spec.tag(openapi_alerts.TAG)
     spec.tag({"name": "meta", "description": "本 API 的说明 / about this API"})
     doc = spec.to_dict()
     doc["components"]["schemas"].update(inputs.to_dict()["components"]["schemas"])

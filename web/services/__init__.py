@@ -12,6 +12,9 @@ from flask import Flask
 from ..extensions import db
 from . import attachment_cleanup
 from .access_requests import AccessRequestService
+from .alert_delivery import AlertDeliveryService, DeliverySettings
+from .alert_links import AlertLinks
+from .alert_mail import AlertMail
 from .alert_matching import AlertMatcher, SubscriptionKeys
 from .accounts import AccountService
 from .attachment_store import FileStore
@@ -34,6 +37,7 @@ from .subscriptions import SubscriptionService
 from .uow import UnitOfWork, unit_of_work
 from .usage import UsageLog
 from .versions import RecordVersions
+from .webhooks import WebhookClient
 from .user_admin import UserAdmin
 
 log = logging.getLogger(__name__)
@@ -81,6 +85,13 @@ class ServiceRegistry:
         self.subscriptions = SubscriptionService(session, self.search, self.subscription_keys, self.audit, app.config["SECRET_KEY"],
                                                  max_per_user=int(app.config.get("ALERTS_MAX_PER_USER", 50)),
                                                  check_webhook_url=self._check_webhook_url)
+        # alert delivery: immediate alerts and digests by e-mail and webhook (claimed, retried, once each)
+        alert_links = AlertLinks(app)
+        self.alert_deliveries = AlertDeliveryService(
+            session, self.mailer,
+            WebhookClient(float(app.config.get("ALERTS_WEBHOOK_TIMEOUT", 10)), bool(app.config.get("ALERTS_WEBHOOK_ALLOW_PRIVATE"))),
+            AlertMail(alert_links, self.mailer.settings.sender, self.subscriptions.unsubscribe_token), alert_links,
+            DeliverySettings.from_config(app.config), lambda: app.extensions["celery"])
 
     def for_type(self, record_type: str) -> RecordService:
         return self.records[record_type]

@@ -116,9 +116,12 @@ class SubscriptionKeys:
 
 @dataclass
 class Candidate:
+    """A subscription selected by its keys: just what the next step needs (thousands of them
+    may be selected for one record, so no full rows are loaded until one survives)."""
+
     id: int
     required: list[list[str]]
-    sub: Subscription
+    sub: Subscription | None = None
 
 
 @dataclass
@@ -145,19 +148,25 @@ class AlertMatcher:
         record_type = BY_INDEX[index].RECORD_TYPE
         keyed = select(SubscriptionKey.subscription_id).where(SubscriptionKey.key.in_(sorted(keys)))
         announced = select(AlertMatch.subscription_id).where(AlertMatch.record_id == record_id)
-        rows = self.session.scalars(
-            select(Subscription).join(User, User.id == Subscription.user_id).where(
+        rows = self.session.execute(
+            select(Subscription.id, Subscription.required).join(User, User.id == Subscription.user_id).where(
                 Subscription.id.in_(keyed), Subscription.paused.is_(False), User.active.is_(True),
                 Subscription.record_type.in_(("all", record_type)), Subscription.id.not_in(announced),
             )
         ).all()
-        return [Candidate(s.id, s.required or [], s) for s in rows]
+        return [Candidate(sid, required or []) for sid, required in rows]
 
     def confirm(self, index: str, record_id: str, keys: set[str], candidates: Iterable[Candidate]) -> list[tuple[Candidate, SearchRequest]]:
         """The candidates whose search finds the record (all conditions met, then the engine)."""
         requests: dict[str, tuple[Candidate, SearchRequest]] = {}
-        for c in candidates:
-            if not monitor.satisfies(c.required, keys):
+        survivors = [c for c in candidates if monitor.satisfies(c.required, keys)]
+        missing = [c.id for c in survivors if c.sub is None]
+        if missing:
+            loaded = {s.id: s for s in self.session.scalars(select(Subscription).where(Subscription.id.in_(missing)))}
+            for c in survivors:
+                c.sub = c.sub or loaded.get(c.id)
+        for c in survivors:
+            if c.sub is None:
                 continue
             try:
                 requests[str(c.id)] = (c, self.keys.request(c.sub))
@@ -223,6 +232,7 @@ class AlertMatcher:
         created: list[AlertMatch] = []
         for cand, request in confirmed:
             sub = cand.sub
+            assert sub is not None
             match = AlertMatch(subscription_id=sub.id, user_id=sub.user_id, record_id=pid, record_type=BY_INDEX[index].RECORD_TYPE,
                                title=str(doc.get("title") or "")[:500], title_en=(str(doc["title_en"])[:500] if doc.get("title_en") else None),
                                why=self.why(index, pid, sub, request))

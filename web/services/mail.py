@@ -46,23 +46,38 @@ class Mailer:
     def send(self, to: str, subject: str, text: str) -> bool:
         """Send one plain-text message; True when the server took it. Failures are logged, not
         raised: whoever asked is never told more than "if the address is known, a mail is on its way"."""
-        msg = self.message(to, subject, text)
-        s = self.settings
-        if not s.server:
-            log.warning("no MAIL_SERVER: mail to %s not sent:\n%s", to, msg.get_content())
+        return self.send_message(self.message(to, subject, text))
+
+    def send_message(self, msg: EmailMessage) -> bool:
+        """Send a prepared message; True when the server accepted it. Without a server it is logged."""
+        if not self.settings.server:
+            log.warning("no MAIL_SERVER: mail to %s not sent:\n%s", msg["To"], _text_of(msg))
             return False
         try:
-            if s.use_ssl:
-                smtp: smtplib.SMTP = smtplib.SMTP_SSL(s.server, s.port, timeout=s.timeout, context=ssl.create_default_context())
-            else:
-                smtp = smtplib.SMTP(s.server, s.port, timeout=s.timeout)
-            with smtp:
-                if s.use_tls and not s.use_ssl:
-                    smtp.starttls(context=ssl.create_default_context())
-                if s.username:
-                    smtp.login(s.username, s.password or "")
-                smtp.send_message(msg)
+            self.transmit(msg)
             return True
         except (OSError, smtplib.SMTPException):
-            log.exception("could not send mail to %s via %s:%s", to, s.server, s.port)
+            log.exception("could not send mail to %s via %s:%s", msg["To"], self.settings.server, self.settings.port)
             return False
+
+    def transmit(self, msg: EmailMessage) -> None:
+        """Hand one message to the server, raising ``OSError`` or ``smtplib.SMTPException`` when it
+        does not take it (for callers that keep the reason and retry, as the alerts do)."""
+        s = self.settings
+        if not s.server:
+            raise smtplib.SMTPException("no MAIL_SERVER configured")
+        if s.use_ssl:
+            smtp: smtplib.SMTP = smtplib.SMTP_SSL(s.server, s.port, timeout=s.timeout, context=ssl.create_default_context())
+        else:
+            smtp = smtplib.SMTP(s.server, s.port, timeout=s.timeout)
+        with smtp:
+            if s.use_tls and not s.use_ssl:
+                smtp.starttls(context=ssl.create_default_context())
+            if s.username:
+                smtp.login(s.username, s.password or "")
+            smtp.send_message(msg)
+
+
+def _text_of(msg: EmailMessage) -> str:
+    part = msg.get_body(("plain",)) if msg.is_multipart() else msg
+    return part.get_content() if part is not None else ""

@@ -11,12 +11,12 @@ from typing import Any
 
 from itsdangerous import BadSignature, URLSafeSerializer
 from marshmallow import ValidationError
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from indexer import QueryError
 
-from ..models import AlertMatch, Subscription
+from ..models import AlertDelivery, AlertMatch, Subscription, SubscriptionKey
 from ..models.common import utcnow
 from ..schemas.subscription import SubscriptionSchema
 from .alert_matching import SubscriptionKeys, search_params
@@ -143,8 +143,12 @@ class SubscriptionService:
         return sub
 
     def delete(self, identity: Identity, sub_id: int) -> None:
+        """The subscription, its keys, its alerts and its deliveries (explicitly: SQLite does not
+        enforce the foreign keys' ON DELETE CASCADE, and would hand the id to the next one)."""
         sub = self.get(identity, sub_id)
         self.audit.record(identity, "subscription.delete", f"subscription:{sub.id}", {"name": sub.name})
+        for model in (SubscriptionKey, AlertMatch, AlertDelivery):
+            self.session.execute(delete(model).where(model.subscription_id == sub.id))
         self.session.delete(sub)
         self.session.commit()
 

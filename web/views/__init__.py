@@ -6,6 +6,7 @@ from flask import Flask
 
 def register_blueprints(app: Flask) -> None:
     from .account import bp as account_bp
+    from .alerts import bp as alerts_bp
     from .attachments import bp as attachments_bp
     from .disclosures import bp as disclosures_bp
     from .admin import bp as admin_bp
@@ -34,6 +35,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp)
     app.register_blueprint(selection_bp)
     app.register_blueprint(stats_bp)
+    app.register_blueprint(alerts_bp)
 
     from ..auth import apply_throttles
     from ..templating import register_template_helpers

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from flask import Blueprint, g, redirect, render_template, request, url_for
+from flask import Blueprint, Response, g, redirect, render_template, request, url_for
 from flask_babel import gettext
 from marshmallow import ValidationError
 from werkzeug.datastructures import MultiDict
@@ -14,8 +14,10 @@ from indexer import QueryError
 from ..proxies import current_services
 from ..schemas.search_args import FACET_KEYS, MAX_FILTER_VALUES, MAX_VALUES_PER_FILTER, SearchArgsSchema, too_many_values
 from ..search_options import FACETS, RECORD_TYPES
+from ..i18n import lang
 from ..security import current_identity
 from ..services.search import SearchParams
+from ..urls import base_url, external_url
 
 bp = Blueprint("search", __name__)
 ARGS = SearchArgsSchema()
@@ -84,6 +86,8 @@ def search():
     if capped:  # links on the page carry the search without the refused filters
         g.search_args = MultiDict([(k, v) for k, v in request.args.items(multi=True) if k not in FACET_KEYS])
     query = [(k, v) for k, vs in request.args.lists() for v in vs if k not in ("page", "cursor", "lang") and not (capped and k in FACET_KEYS)]
+    # the same search as a subscription (sort means nothing there) and as a public feed (always newest first)
+    alert_query = urlencode([(k, v) for k, v in query if k not in ("sort", "size")])
     if error is None:
         current_services.usage.search(params.q, view.total, params.page, request.user_agent.string, view.hits)
     # the home page (no query, no filter) features the latest annual list
@@ -94,6 +98,30 @@ def search():
         clear_facets={k: None for k in params.selections}, alternatives=alternatives, error=error,
         page_window=page_window(params.page, view.pages),
         export_url=lambda fmt: f"/search/export.{fmt}" + (f"?{urlencode(query)}" if query else ""),
+        subscribe_url=url_for("alerts.new_subscription") + (f"?{alert_query}" if alert_query else ""),
+        feed_url=url_for("search.feed") + (f"?{alert_query}" if alert_query else ""),
         # the same search drawn as charts (paging and sort mean nothing there)
         stats_url=url_for("stats.dashboard") + ("?" + urlencode(stats_query) if (stats_query := [(k, v) for k, v in query if k != "sort"]) else ""),
     ), 422 if capped else 200
+
+
+@bp.get("/search/feed.atom")
+def feed():
+    """The newest published records this search finds, as an Atom feed (anyone; the search page
+    links to it). Run through the search service like the page, always sorted newest first."""
+    from ..services.alert_feeds import ATOM_MIMETYPE, FEED_SIZE, search_feed
+
+    params, _ = params_from_args(request.args)
+    if params.record_type == "institution":  # institutions are not published as news: no such feed
+        from flask import abort
+
+        abort(404)
+    params = SearchParams(record_type=params.record_type, q=params.q, selections=params.selections, match=params.match,
+                          sort="newest", page=1, size=FEED_SIZE, highlight=False)
+    view = current_services.search.search(current_identity(), params)
+    query = [(k, v) for k, v in request.args.items(multi=True) if k not in ("page", "cursor", "lang", "sort", "size")]
+    suffix = f"?{urlencode(query)}" if query else ""
+    body = search_feed(view.hits, record_type=params.record_type, q=params.q, match=params.match, filters=params.selections, locale=lang(),
+                       site_url=base_url(), feed_url=external_url("search.feed") + suffix, html_url=external_url("search.search") + suffix,
+                       record_url=lambda public_id: external_url("records.record", public_id=public_id))
+    return Response(body, content_type=ATOM_MIMETYPE)
