@@ -111,6 +111,7 @@ def test_an_immediate_alert_in_english_uses_english_titles_and_labels(app, smtp)
     with app.app_context():
         match = db.session.get(AlertMatch, match_id)
         record_id, title_en = match.record_id, match.title_en
+    assert msg["Subject"] == "[Alert] Graphene: new results (1)"
     assert title_en in text and "石墨烯电池样品" not in text  # the English title when there is one
     assert "City: Changchun" in text and "所在地市" not in text and "长春市" not in text
     assert f"{BASE}/records/{record_id}?lang=en" in text
