@@ -112,13 +112,15 @@ class Stack:
                 else:
                     os.environ[k] = v
 
-    def start_worker(self, concurrency: int = 2, name: str | None = None) -> subprocess.Popen:
+    def start_worker(self, concurrency: int = 2, name: str | None = None, beat: bool = False) -> subprocess.Popen:
+        """A worker process; ``beat``: with the scheduler inside it (``-B``), its schedule file in the test's folder."""
         env = {**os.environ, **self.env, "PYTHONPATH": str(ROOT)}
         name = name or f"w{len(self.workers)}-{uuid.uuid4().hex[:4]}"
+        scheduler = ["-B", "-s", str(self.tmp / "celerybeat-schedule")] if beat else []
         with open(self.tmp / f"worker-{name}.log", "ab") as log:  # the child keeps its own copy
             proc = subprocess.Popen(
                 [sys.executable, "-m", "celery", "-A", "ingest.worker", "worker", "--pool", "prefork", "-c", str(concurrency),
-                 "-n", f"{name}@%h", "--loglevel", "INFO", "--without-gossip", "--without-mingle", "--without-heartbeat"],
+                 "-n", f"{name}@%h", "--loglevel", "INFO", "--without-gossip", "--without-mingle", "--without-heartbeat", *scheduler],
                 cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
             )
         deadline = time.monotonic() + 60

@@ -16,6 +16,8 @@ from web.extensions import db
 from web.models import AlertDelivery
 from web.proxies import current_services
 
+pytestmark = pytest.mark.integration
+
 
 class HangingInbox(Inbox):
     """Keeps every message but the first, whose DATA it never answers (until released)."""

@@ -112,3 +112,54 @@ def test_a_published_record_reaches_the_mailbox_the_webhook_and_the_feed(engine,
         assert len(smtp.messages) == before + 1 and len(hooks.calls) == 1
         with app.app_context():
             assert db.session.get(Subscription, sub_id).webhook_failures == 0
+
+
+def test_beat_sends_a_daily_digest_once_even_when_the_worker_is_killed_and_restarted(redis_url, tmp_path, smtp):
+    """The scheduler (beat, inside the worker) makes today's digest as soon as it is due; a
+    killed and restarted worker and its new beat make no second one for the same day."""
+    import os
+    import signal
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from web.extensions import db
+    from web.models import AlertDelivery, AlertMatch
+    from web.proxies import current_services
+    from web.services.identity import Identity
+
+    hour = datetime.now(ZoneInfo("Asia/Shanghai")).hour  # today's digest is due from this hour
+    env = {"TT_MAIL_SERVER": "127.0.0.1", "TT_MAIL_PORT": str(smtp.port), "TT_MAIL_SENDER": "alerts@test.local",
+           "TT_ALERTS_DIGEST_HOUR": str(hour), "TT_ALERTS_DIGEST_SECONDS": "1", "TT_ALERTS_DELIVER_DUE_SECONDS": "1",
+           "TT_PUBLIC_BASE_URL": "http://kjcg.test"}
+    before = len(smtp.messages)
+    with stack(tmp_path, "sqlite", redis_url, None, env) as (s, app):
+        uid = add_user(app, "investor", email="digest@test.local")
+        with app.app_context():
+            sub = current_services.subscriptions.create(Identity(str(uid), frozenset({"investor"})), {
+                "name": "每日电池", "q": "电池", "frequency": "daily", "email": True, "feed": False})
+            sub_id = sub.id
+        worker = s.start_worker(concurrency=1, beat=True)
+        load_achievements(app, [AchievementInput(title="固态电池电解质", keywords=["电池"]),
+                                AchievementInput(title="钠离子电池负极", keywords=["电池"])])
+        mail = smtp.wait(before + 1, timeout=90)
+        assert mail["Subject"] == "【每日摘要】每日电池：2 条新结果", s.worker_log()
+        os.killpg(worker.pid, signal.SIGKILL)
+        worker.wait(10)
+        s.workers.remove(worker)
+
+        s.start_worker(concurrency=1, beat=True)
+        load_achievements(app, [AchievementInput(title="锂电池隔膜", keywords=["电池"])])  # tomorrow's digest
+        deadline = time.monotonic() + 60
+        with app.app_context():  # the new worker matched it
+            while db.session.query(AlertMatch).filter_by(subscription_id=sub_id).count() < 3 and time.monotonic() < deadline:
+                time.sleep(0.2)
+                db.session.expire_all()
+            db.session.remove()
+        settle(4)  # beat fires every second: a second digest would be made and sent by now
+        assert len(smtp.messages) == before + 1, s.worker_log()
+        with app.app_context():
+            periods = [d.period for d in db.session.query(AlertDelivery).filter_by(subscription_id=sub_id)]
+            assert len(periods) == 1 and periods[0].startswith("d")
+            # the third record was matched by the new worker; it waits for tomorrow's digest
+            waiting = db.session.query(AlertMatch).filter_by(subscription_id=sub_id, email_delivery_id=None).count()
+            assert db.session.query(AlertMatch).filter_by(subscription_id=sub_id).count() == 3 and waiting == 1
