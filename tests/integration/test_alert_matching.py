@@ -195,3 +195,18 @@ def test_unsubscribe_token(app):
         assert svc.unsubscribe(token) is not None  # twice is harmless
         svc.reset_feed_token(owner, sub_id)
         assert svc.unsubscribe(token) is None  # a reset address voids old links
+
+
+def test_an_account_keeps_a_bounded_number_of_subscriptions(tmp_path):
+    from web.services.subscriptions import SubscriptionError
+
+    app = make_app(tmp_path, ALERTS_MAX_PER_USER=2)
+    try:
+        who = investor(app)
+        subscribe(app, who, q="一")
+        subscribe(app, who, q="二")
+        with app.app_context(), pytest.raises(SubscriptionError) as err:
+            current_services.subscriptions.create(who, {"name": "三", "q": "三"})
+        assert err.value.code == "too_many_subscriptions"
+    finally:
+        close_app(app)
