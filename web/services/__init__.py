@@ -10,6 +10,7 @@ from contextlib import AbstractContextManager
 from flask import Flask
 
 from ..extensions import db
+from ..models import Achievement, Instrument, Patent
 from . import attachment_cleanup
 from .access_requests import AccessRequestService
 from .alert_delivery import AlertDeliveryService, DeliverySettings
@@ -44,6 +45,7 @@ log = logging.getLogger(__name__)
 
 DRAIN_TASK = "ingest.drain_outbox"
 MATCH_TASK = "alerts.match_records"
+MATCHED_PREFIXES = {cls.PREFIX for cls in (Achievement, Patent, Instrument)}  # institutions are not announced
 
 
 class ServiceRegistry:
@@ -107,7 +109,10 @@ class ServiceRegistry:
     def match_later(self, public_ids: list[str]) -> None:
         """Records just indexed: match them against the subscriptions, in a worker (publishing
         never waits for it), or here and now (``ALERTS_MATCHING = "inline"``: tests, scripts)."""
+        public_ids = [pid for pid in public_ids if pid.split("-", 1)[0] in MATCHED_PREFIXES]
         mode = self.app.config.get("ALERTS_MATCHING", "task")
+        if not public_ids:
+            return
         if mode == "task":
             self.app.extensions["celery"].send_task(MATCH_TASK, kwargs={"ids": public_ids})
         elif mode == "inline":
