@@ -378,8 +378,7 @@ def alerts_samples(app) -> dict[str, str]:
     from sqlalchemy import select
 
     from web.extensions import db
-    from web.models import Achievement, AlertMatch, User
-    from web.models.common import utcnow
+    from web.models import AlertMatch, User
     from web.proxies import current_services
     from web.services.accounts import identity_of
 
@@ -388,13 +387,13 @@ def alerts_samples(app) -> dict[str, str]:
         service = current_services.subscriptions
         sub = service.create(investor, {"name": "长春 新能源成果", "type": "achievement", "q": "电池", "filters": {"city": ["changchun"]},
                                         "frequency": "daily", "webhook_url": "https://1.1.1.1/e2e-hook"})
-        records = db.session.scalars(select(Achievement).where(Achievement.status == "published").order_by(Achievement.id).limit(3)).all()
-        for n, rec in enumerate(records):
-            db.session.add(AlertMatch(subscription_id=sub.id, user_id=sub.user_id, record_id=rec.public_id, record_type="achievement",
-                                      title=rec.title, title_en=rec.title_en, read_at=utcnow() if n == 2 else None,
-                                      why={"words": ["电池"], "snippets": {"summary": "一种高能量密度的<mark>电池</mark>材料"},
-                                           "filters": {"city": ["changchun"]}}))
-        db.session.commit()
+        params = service.search_params(sub)
+        params.size = 3
+        found = [h["id"] for h in current_services.search.search(investor, params).hits]
+        current_services.alert_matcher.match_records(found)  # as the worker does when they are published
+        first = db.session.scalars(select(AlertMatch.id).where(AlertMatch.subscription_id == sub.id).order_by(AlertMatch.id)).first()
+        if first is not None:
+            service.mark_read(investor, [first])
         pages = {"alerts-edit": f"/alerts/subscriptions/{sub.id}/edit",
                  "alerts-unsubscribe": f"/alerts/unsubscribe/{service.unsubscribe_token(sub)}"}
         db.session.remove()

@@ -125,7 +125,8 @@ def inbox():
     pages = max(1, -(-total // PAGE_SIZE))
     return render_template("alerts/inbox.html", items=items, total=total, page=page, pages=pages, window=page_window(min(page, pages), pages),
                            subscriptions=subs, names={s.id: s.name for s in subs}, subscription=subscription, unread=unread,
-                           action=ActionForm(), inbox_url=inbox_url, unread_total=service.unread_count(identity))
+                           action=ActionForm(), inbox_url=inbox_url,
+                           unread_total=service.unread_count(identity) if subscription is None else service.unread_counts(identity).get(subscription, 0))
 
 
 def _back_to_inbox():
