@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from flask import Blueprint, Response, g, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, g, redirect, render_template, request, url_for
 from flask_babel import gettext
 from marshmallow import ValidationError
 from werkzeug.datastructures import MultiDict
@@ -113,8 +113,6 @@ def feed():
 
     params, _ = params_from_args(request.args)
     if params.record_type == "institution":  # institutions are not published as news: no such feed
-        from flask import abort
-
         abort(404)
     params = SearchParams(record_type=params.record_type, q=params.q, selections=params.selections, match=params.match,
                           sort="newest", page=1, size=FEED_SIZE, highlight=False)
