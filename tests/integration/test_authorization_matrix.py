@@ -69,7 +69,7 @@ ROUNDS = "/api/v1/selection/rounds"
 ACTION = "<any('start-scoring', 'close', 'finalise', 'correct'):step>"
 CANDIDATE_STEP = "<any('withdraw', 'exclude', 'reinstate'):step>"
 # subscriptions: the world's investor owns them
-SUB = "<int(min=1, max=2147483647):sub_id>"
+SUB = "<int:sub_id>"
 OWNER = frozenset({"investor"})
 SUBSCRIPTION_FORM = {"name": "矩阵订阅", "q": "成果", "type": "all", "frequency": "daily", "lang": "zh", "feed": "y"}
 

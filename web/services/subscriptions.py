@@ -25,6 +25,7 @@ from .identity import Identity, anonymous_identity
 from .search import SearchParams, SearchService
 
 UNSUBSCRIBE_SALT = "alerts.unsubscribe"
+MAX_ID = 2**31 - 1  # the id column's range
 
 
 class SubscriptionError(ValueError):
@@ -54,7 +55,7 @@ class SubscriptionService:
         return list(self.session.scalars(select(Subscription).where(Subscription.user_id == uid).order_by(Subscription.created_at.desc(), Subscription.id.desc())))
 
     def get(self, identity: Identity, sub_id: int) -> Subscription:
-        sub = self.session.get(Subscription, sub_id)
+        sub = self.session.get(Subscription, sub_id) if 1 <= sub_id <= MAX_ID else None
         if sub is None or sub.user_id != self._uid(identity):
             raise LookupError(f"no subscription {sub_id}")
         return sub
