@@ -18,8 +18,9 @@ from flask import render_template
 from flask_babel import force_locale, gettext
 from markupsafe import Markup, escape
 
-from .. import search_options, vocabularies
+from .. import vocabularies
 from ..models import AlertDelivery, AlertMatch, Subscription
+from .alert_feeds import filter_labels
 from .alert_links import AlertLinks
 
 TYPE_ORDER = ("achievement", "patent", "instrument", "institution")
@@ -28,38 +29,15 @@ TAG = re.compile(r"<[^>]+>")
 
 
 # -- describing a search and why a record matched ------------------------------------------------
-def facet_label(record_type: str, key: str, lang: str) -> tuple[str, search_options.FacetDef | None]:
-    """A filter's label ("所在地市" / "City") as the search page shows it."""
-    defs = [search_options.facet(record_type, key)] if record_type in search_options.FACETS else []
-    defs += [search_options.facet(t, key) for t in search_options.FACETS]
-    found = next((d for d in defs if d is not None), None)
-    if found is None:
-        return key, None
-    return (found.en if lang == "en" else found.zh) or key, found
-
-
-def value_label(facet: search_options.FacetDef | None, value: str, lang: str) -> str:
-    if facet is None:
-        return str(value)
-    if facet.vocabulary:
-        return vocabularies.get(facet.vocabulary).label(str(value), lang)
-    if facet.boolean:
-        yes = str(value).lower() in ("true", "1", "yes")
-        return (("yes" if yes else "no") if lang == "en" else ("是" if yes else "否"))
-    if facet.ranges and value in search_options.RANGE_LABELS:
-        zh, en = search_options.RANGE_LABELS[value]
-        return en if lang == "en" else zh
-    return str(value)
-
-
 def describe_filters(record_type: str, filters: dict[str, Iterable[str]], lang: str) -> list[tuple[str, str]]:
-    """[("所在地市", "长春市、吉林市"), …]: each filter and its values, labelled."""
+    """[("所在地市", "长春市、吉林市"), …]: each filter and its values, labelled as the search page
+    labels them (the feeds' labels: ``alert_feeds.filter_labels``)."""
     sep = ", " if lang == "en" else "、"
-    rows = []
-    for key, values in sorted((filters or {}).items()):
-        label, facet = facet_label(record_type, key, lang)
-        rows.append((label, sep.join(value_label(facet, v, lang) for v in ([values] if isinstance(values, str) else values))))
-    return rows
+    rows: dict[str, list[str]] = {}
+    listed = {k: [v] if isinstance(v, str) else list(v) for k, v in sorted((filters or {}).items())}
+    for _key, _value, name, label in filter_labels(record_type, listed, lang):
+        rows.setdefault(name, []).append(label)
+    return [(name, sep.join(labels)) for name, labels in rows.items()]
 
 
 def type_label(record_type: str, lang: str) -> str:
