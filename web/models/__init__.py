@@ -3,6 +3,7 @@ from .account import ROLES, ApiToken, AuditEvent, User
 from .achievement import Achievement, AchievementInstitution
 from .alerts import (ANY_KEY, CHANNELS, DELIVERY_STATES, FREQUENCIES, AlertDelivery, AlertMatch, AlertRecordState, Subscription,
                      SubscriptionKey)
+from .booking import BOOKING_STATES, HOLDING_STATES, BookingLock, InstrumentBooking
 from .attachment import ACCESS_STATES, AccessRequest, Attachment, DisclosureEvent
 from .ingest import HarvestSource, ImportJob, ImportRecordError, OutboxEntry
 from .institution import Institution, InstitutionRedirect
@@ -26,5 +27,5 @@ __all__ = [
     "SelectionRound", "SelectionCandidate", "ExpertAssignment", "SelectionList", "SelectionEntry", "ROUND_STATES", "CANDIDATE_STATES",
     "UsageCount", "USAGE_KINDS", "StatsReport",
     "Subscription", "SubscriptionKey", "AlertMatch", "AlertDelivery", "AlertRecordState", "FREQUENCIES", "CHANNELS",
-    "DELIVERY_STATES", "ANY_KEY",
+    "DELIVERY_STATES", "ANY_KEY", "InstrumentBooking", "BookingLock", "BOOKING_STATES", "HOLDING_STATES",
 ]

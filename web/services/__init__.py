@@ -21,6 +21,7 @@ from .accounts import AccountService
 from .attachment_store import FileStore
 from .attachments import AttachmentService, AttachmentSettings
 from .audit import AuditLog
+from .bookings import BookingService
 from .drafts import DraftService
 from .disclosures import DisclosureLog
 from .indexing import RecordIndexer
@@ -87,6 +88,7 @@ class ServiceRegistry:
         self.subscriptions = SubscriptionService(session, self.search, self.subscription_keys, self.audit, app.config["SECRET_KEY"],
                                                  max_per_user=int(app.config.get("ALERTS_MAX_PER_USER", 50)),
                                                  check_webhook_url=self._check_webhook_url)
+        self.bookings = BookingService(session, self.audit)
         # alert delivery: immediate alerts and digests by e-mail and webhook (claimed, retried, once each)
         alert_links = AlertLinks(app)
         self.alert_deliveries = AlertDeliveryService(
