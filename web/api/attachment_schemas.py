@@ -2,15 +2,14 @@
 and the shapes they answer (documented in the OpenAPI document, checked by schemathesis)."""
 from __future__ import annotations
 
-from typing import Any
-
-from marshmallow import EXCLUDE, Schema, fields, pre_load, validate
+from marshmallow import Schema, fields, validate
 
 from .. import vocabularies
 from ..disclosure import KINDS
 from ..models import ACCESS_STATES
 from ..services.access_requests import MAX_MESSAGE, MAX_NOTE
 from ..services.filetypes import TYPES
+from .args import FormArgs
 from .common import PUBLIC_ID_PATTERN
 
 ACCESS = ("public", "holder", "approved", "pending", "rejected", "none")
@@ -21,19 +20,9 @@ def _categories() -> list[str]:
     return vocabularies.get("attachment_category").codes
 
 
-class _Args(Schema):
-    class Meta:
-        unknown = EXCLUDE
-
-    @pre_load
-    def blank_is_missing(self, data: Any, **kwargs):
-        """An HTML form (and a query string) sends an empty field for "not given"."""
-        return {k: v for k, v in data.items() if v != ""} if hasattr(data, "items") else data
-
-
 # -- arguments -------------------------------------------------------------------------------------
 
-class AttachmentFormSchema(_Args):
+class AttachmentFormSchema(FormArgs):
     """The form fields of an upload (the file itself is checked by the service)."""
 
     title = fields.String(load_default=None, validate=validate.Length(max=200),
@@ -44,31 +33,31 @@ class AttachmentFormSchema(_Args):
         "description": "保密：会员申请、持有单位批准后才能下载 / confidential: downloads only after the holder approved a request"})
 
 
-class AttachmentChangeSchema(_Args):
+class AttachmentChangeSchema(FormArgs):
     title = fields.String(validate=validate.Length(min=1, max=200))
     category = fields.String(allow_none=True, validate=validate.OneOf(_categories()))
     confidential = fields.Boolean()
 
 
-class AccessRequestCreateSchema(_Args):
+class AccessRequestCreateSchema(FormArgs):
     message = fields.String(required=True, validate=validate.Length(min=1, max=MAX_MESSAGE),
                             metadata={"description": "申请说明：用途 / what the requester needs the file for"})
 
 
-class DecisionSchema(_Args):
+class DecisionSchema(FormArgs):
     decision = fields.String(required=True, validate=validate.OneOf(("approve", "reject")))
     note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=MAX_NOTE),
                          metadata={"description": "给申请人的答复 / a note for the requester"})
 
 
-class AccessRequestArgsSchema(_Args):
+class AccessRequestArgsSchema(FormArgs):
     scope = fields.String(load_default="mine", validate=validate.OneOf(("mine", "incoming")), metadata={
         "description": "mine：我提出的申请；incoming：对本单位附件的申请（管理员：全部）/ mine: requests I made; incoming: "
                        "requests for files my institution holds (administrators: all)"})
     status = fields.String(load_default=None, validate=validate.OneOf(ACCESS_STATES))
 
 
-class DisclosureArgsSchema(_Args):
+class DisclosureArgsSchema(FormArgs):
     record = fields.String(load_default=None, validate=validate.Regexp(PUBLIC_ID_PATTERN),
                            metadata={"description": "只看这条记录 / one record only, e.g. ach-12"})
     before = fields.Integer(load_default=None, validate=validate.Range(min=1, max=2**31 - 1),

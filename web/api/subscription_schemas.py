@@ -9,11 +9,12 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate, validates_schema
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 from ..models.alerts import FREQUENCIES, AlertMatch, Subscription
 from ..schemas.subscription import LANGS, SUBSCRIBABLE_TYPES
 from ..urls import external_url
+from .args import FormArgs
 
 MAX_PAGE_SIZE = 100
 MAX_ID = 2**31 - 1
@@ -29,16 +30,7 @@ def iso(value: datetime | None) -> str | None:
 
 # -- arguments ----------------------------------------------------------------------------------------
 
-class _Args(Schema):
-    class Meta:
-        unknown = EXCLUDE
-
-    @pre_load
-    def blank_is_missing(self, data: Any, **kwargs):
-        return {k: v for k, v in data.items() if v != ""} if hasattr(data, "items") else data
-
-
-class InboxArgsSchema(_Args):
+class InboxArgsSchema(FormArgs):
     unread = fields.Boolean(load_default=False, metadata={"description": "只列未读 / unread only"})
     subscription = fields.Integer(load_default=None, validate=validate.Range(min=1, max=MAX_ID),
                                   metadata={"description": "只列此订阅的 / one subscription's only"})
