@@ -27,6 +27,7 @@ from .disclosures import DisclosureLog
 from .indexing import RecordIndexer
 from .institution_directory import InstitutionDirectory
 from .institution_merge import InstitutionMerge
+from .licences import LicenceService
 from .links import LinkService
 from .mail import Mailer, MailSettings
 from .outbox import OutboxService
@@ -89,6 +90,7 @@ class ServiceRegistry:
                                                  max_per_user=int(app.config.get("ALERTS_MAX_PER_USER", 50)),
                                                  check_webhook_url=self._check_webhook_url)
         self.bookings = BookingService(session, self.audit)
+        self.licences = LicenceService(session, self.audit)
         # alert delivery: immediate alerts and digests by e-mail and webhook (claimed, retried, once each)
         alert_links = AlertLinks(app)
         self.alert_deliveries = AlertDeliveryService(
