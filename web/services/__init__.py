@@ -89,7 +89,7 @@ class ServiceRegistry:
         self.subscriptions = SubscriptionService(session, self.search, self.subscription_keys, self.audit, app.config["SECRET_KEY"],
                                                  max_per_user=int(app.config.get("ALERTS_MAX_PER_USER", 50)),
                                                  check_webhook_url=self._check_webhook_url)
-        self.bookings = BookingService(session, self.audit)
+        self.bookings = BookingService(session, self.audit, self.unit_of_work)
         self.licences = LicenceService(session, self.audit)
         # alert delivery: immediate alerts and digests by e-mail and webhook (claimed, retried, once each)
         alert_links = AlertLinks(app)
