@@ -20,6 +20,8 @@ def upgrade() -> None:
     sa.Column('record_id', sa.String(length=40), nullable=False),
     sa.Column('record_type', sa.String(length=16), nullable=False),
     sa.Column('record_title', sa.String(length=500), nullable=False),
+    sa.Column('record_field', sa.String(length=32), nullable=True),
+    sa.Column('record_city', sa.String(length=32), nullable=True),
     sa.Column('holder_institution_id', sa.Integer(), nullable=False),
     sa.Column('sender_id', sa.Integer(), nullable=False),
     sa.Column('broker_id', sa.Integer(), nullable=True),

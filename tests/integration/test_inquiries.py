@@ -62,6 +62,10 @@ def test_an_inquiry_answered_negotiated_and_agreed(app):
         assert agreed.negotiating_at and agreed.agreed_at and len(agreed.messages) == 3
         with pytest.raises(InquiryError):
             svc.reply(company, iid, "还有一个问题")  # agreed is final
+        rec = db.session.get(Achievement, Achievement.parse_public_id(record_id))
+        counts = svc.transfers(agreed.agreed_at.year)
+        assert counts["mode"] == {"license": 1} and counts["field"] == {rec.field or "unknown": 1}
+        assert counts["city"] == {rec.institutions[0].city or "unknown": 1} and svc.transfers(1999)["mode"] == {}
 
 
 def test_closed_without_agreement(app):

@@ -28,6 +28,8 @@ class Inquiry(db.Model):
     record_id: Mapped[str] = mapped_column(String(40), nullable=False, index=True)  # public id: ach-12, pat-3, ins-7
     record_type: Mapped[str] = mapped_column(String(16), nullable=False)
     record_title: Mapped[str] = mapped_column(String(500), nullable=False, default="")
+    record_field: Mapped[str | None] = mapped_column(String(32))  # the record's technology field when sent (counts by field)
+    record_city: Mapped[str | None] = mapped_column(String(32))  # ... and its city
     holder_institution_id: Mapped[int] = mapped_column(ForeignKey("institutions.id"), nullable=False)
     sender_id: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False, index=True)
     broker_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)

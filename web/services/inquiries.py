@@ -21,11 +21,21 @@ from ..models import BY_PREFIX, Achievement, Instrument, Inquiry, InquiryMessage
 from ..models.common import utcnow
 from .audit import AuditLog
 from .identity import Identity
-from .records import holder_ids
+from .records import holder_ids, linked_institutions
 
 SENDER_ROLES = frozenset({"investor", "intermediary"})
 AGREEMENT_MODES = ("transfer", "license", "equity", "cooperation", "other")
 MAX_BODY = 5000
+
+
+def record_city(record: Any) -> str | None:
+    """The city a record is counted in, as its index document says it (an achievement's is its
+    first holder's, a patent's or an instrument's its own or else its institution's)."""
+    own = getattr(record, "city", None)
+    if own:
+        return own
+    linked = linked_institutions(record)
+    return linked[0].city if linked else None
 
 
 class InquiryError(ValueError):
@@ -77,6 +87,19 @@ class InquiryService:
             query = query.where(Inquiry.status == status)
         return list(self.session.scalars(query.order_by(Inquiry.updated_at.desc(), Inquiry.id.desc())))
 
+    def transfers(self, year: int | None = None) -> dict[str, dict[str, int]]:
+        """Agreements reached on the platform, counted by mode, technology field and city (the
+        real transfers the statistics report), of one year of agreement or of all."""
+        query = select(Inquiry.agreement_mode, Inquiry.record_field, Inquiry.record_city).where(Inquiry.status == "agreed")
+        if year is not None:
+            query = query.where(func.extract("year", Inquiry.agreed_at) == year)
+        out: dict[str, dict[str, int]] = {"mode": {}, "field": {}, "city": {}}
+        for mode, field_, city in self.session.execute(query):
+            for key, value in (("mode", mode), ("field", field_), ("city", city)):
+                value = value or "unknown"
+                out[key][value] = out[key].get(value, 0) + 1
+        return out
+
     # -- writing ----------------------------------------------------------------------------------------
     def send(self, identity: Identity, record_id: str, subject: str, body: str) -> Inquiry:
         uid = self._uid(identity)
@@ -91,8 +114,9 @@ class InquiryService:
             raise InquiryError("请填写主题 / give a subject", field="subject")
         self._check_rate(uid)
         inquiry = Inquiry(record_id=record.public_id, record_type=record.RECORD_TYPE, record_title=str(getattr(record, "title", None)
-                          or getattr(record, "name", ""))[:500], holder_institution_id=holders[0], sender_id=uid, subject=subject[:200],
-                          status="sent", sent_at=utcnow())
+                          or getattr(record, "name", ""))[:500], record_field=getattr(record, "field", None),
+                          record_city=record_city(record), holder_institution_id=holders[0], sender_id=uid,
+                          subject=subject[:200], status="sent", sent_at=utcnow())
         inquiry.messages.append(InquiryMessage(author_id=uid, body=self._body(body)))
         self.session.add(inquiry)
         self.session.flush()
