@@ -166,3 +166,15 @@ def test_the_openness_figures_are_of_one_year():
     assert not add_to_openness(inst, 2024, 8.0, 800.0)  # an earlier year's booking leaves this year's figures
     assert add_to_openness(inst, 2026, 2.0, 150.0)  # a new year starts its own figures
     assert (inst.stats_year, inst.external_hours_per_year, inst.external_income_per_year) == (2026, 2.0, 150.0)
+
+
+def test_an_instrument_with_bookings_is_withdrawn_not_deleted(app):
+    from web.services.identity import system_identity
+    from web.services.records import RecordInUse
+
+    instrument_id, _ = shared_instrument(app)
+    ask(app, who(app, "investor"), instrument_id, TOMORROW)
+    with app.app_context():
+        public_id = db.session.get(Instrument, instrument_id).public_id
+        with pytest.raises(RecordInUse):
+            current_services.for_type("instrument").delete(system_identity, public_id)
