@@ -83,6 +83,8 @@ INDEXING_MODE = "inline"
 # ("task"), right after indexing in the same process ("inline": tests, scripts) or not at all ("off").
 ALERTS_MATCHING = "task"
 ALERTS_MAX_PER_USER = 50  # subscriptions one account may keep
+# Inquiries between companies and holders: messages one account may write an hour (all inquiries together).
+INQUIRY_MESSAGES_PER_HOUR = 30
 # A drain that dies (a killed worker) leaves its outbox rows claimed this long; then any drain takes them.
 OUTBOX_CLAIM_SECONDS = 120
 

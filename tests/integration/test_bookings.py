@@ -12,7 +12,7 @@ from sqlalchemy import select
 from tests.apps import add_user, close_app, make_app, store_config
 from web.extensions import db
 from web.models import Instrument, InstrumentBooking
-from web.proxies import current_services
+from web.proxies import current_search, current_services
 from web.services.bookings import BookingConflict, BookingError
 from web.services.identity import Identity
 
@@ -62,8 +62,18 @@ def test_request_approve_and_complete(app):
         with pytest.raises(BookingError) as err:  # not started yet
             svc.complete(holder, booking_id, 2.5, 600)
         assert err.value.code == "not_started"
+        inst = db.session.get(Instrument, instrument_id)
+        year = TOMORROW.year
+        before = (inst.external_hours_per_year or 0.0, inst.external_income_per_year or 0.0) if inst.stats_year == year else (0.0, 0.0)
         done = svc.complete(holder, booking_id, 2.5, 600, now=TOMORROW + timedelta(hours=4))
         assert (done.status, done.hours_used, done.fee) == ("completed", 2.5, 600)
+        # the hours and the fee count in the instrument's yearly openness figures, and in its index document
+        inst = db.session.get(Instrument, instrument_id)
+        assert inst.stats_year == year
+        assert (inst.external_hours_per_year, inst.external_income_per_year) == (before[0] + 2.5, before[1] + 600)
+        current_search.refresh("instruments")
+        doc = current_search.get_document("instruments", inst.public_id)
+        assert (doc["external_hours"], doc["external_income"]) == (before[0] + 2.5, before[1] + 600)
 
 
 def test_the_holder_proposes_other_hours_and_the_requester_accepts(app):
@@ -145,3 +155,26 @@ def test_overlapping_approvals_at_the_same_moment_hold_the_hours_once(app):
     after = ask(app, companies[0], instrument_id, end)
     with app.app_context():
         assert current_services.bookings.approve(holder, after).status == "approved"
+
+
+def test_the_openness_figures_are_of_one_year():
+    from web.models import Instrument as Model
+    from web.services.bookings import add_to_openness
+
+    inst = Model(stats_year=2025, external_hours_per_year=100.0, external_income_per_year=5000.0)
+    assert add_to_openness(inst, 2025, 3.0, 300.0) and (inst.external_hours_per_year, inst.external_income_per_year) == (103.0, 5300.0)
+    assert not add_to_openness(inst, 2024, 8.0, 800.0)  # an earlier year's booking leaves this year's figures
+    assert add_to_openness(inst, 2026, 2.0, 150.0)  # a new year starts its own figures
+    assert (inst.stats_year, inst.external_hours_per_year, inst.external_income_per_year) == (2026, 2.0, 150.0)
+
+
+def test_an_instrument_with_bookings_is_withdrawn_not_deleted(app):
+    from web.services.identity import system_identity
+    from web.services.records import RecordInUse
+
+    instrument_id, _ = shared_instrument(app)
+    ask(app, who(app, "investor"), instrument_id, TOMORROW)
+    with app.app_context():
+        public_id = db.session.get(Instrument, instrument_id).public_id
+        with pytest.raises(RecordInUse):
+            current_services.for_type("instrument").delete(system_identity, public_id)

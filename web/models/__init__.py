@@ -3,6 +3,9 @@ from .account import ROLES, ApiToken, AuditEvent, User
 from .achievement import Achievement, AchievementInstitution
 from .alerts import (ANY_KEY, CHANNELS, DELIVERY_STATES, FREQUENCIES, AlertDelivery, AlertMatch, AlertRecordState, Subscription,
                      SubscriptionKey)
+from .feedback import FEEDBACK_REASONS, ListingFeedback
+from .inquiry import INQUIRY_STATES, OPEN_INQUIRY_STATES, Inquiry, InquiryMessage
+from .licence import LICENCE_STATES, LicenceApplication
 from .booking import BOOKING_STATES, HOLDING_STATES, BookingLock, InstrumentBooking
 from .attachment import ACCESS_STATES, AccessRequest, Attachment, DisclosureEvent
 from .ingest import HarvestSource, ImportJob, ImportRecordError, OutboxEntry
@@ -28,4 +31,6 @@ __all__ = [
     "UsageCount", "USAGE_KINDS", "StatsReport",
     "Subscription", "SubscriptionKey", "AlertMatch", "AlertDelivery", "AlertRecordState", "FREQUENCIES", "CHANNELS",
     "DELIVERY_STATES", "ANY_KEY", "InstrumentBooking", "BookingLock", "BOOKING_STATES", "HOLDING_STATES",
+    "LicenceApplication", "LICENCE_STATES", "Inquiry", "InquiryMessage", "INQUIRY_STATES", "OPEN_INQUIRY_STATES",
+    "ListingFeedback", "FEEDBACK_REASONS",
 ]

@@ -27,6 +27,9 @@ from .disclosures import DisclosureLog
 from .indexing import RecordIndexer
 from .institution_directory import InstitutionDirectory
 from .institution_merge import InstitutionMerge
+from .feedback import FeedbackService
+from .inquiries import InquiryService
+from .licences import LicenceService
 from .links import LinkService
 from .mail import Mailer, MailSettings
 from .outbox import OutboxService
@@ -88,7 +91,10 @@ class ServiceRegistry:
         self.subscriptions = SubscriptionService(session, self.search, self.subscription_keys, self.audit, app.config["SECRET_KEY"],
                                                  max_per_user=int(app.config.get("ALERTS_MAX_PER_USER", 50)),
                                                  check_webhook_url=self._check_webhook_url)
-        self.bookings = BookingService(session, self.audit)
+        self.bookings = BookingService(session, self.audit, self.unit_of_work)
+        self.licences = LicenceService(session, self.audit)
+        self.feedback = FeedbackService(session, self.audit)
+        self.inquiries = InquiryService(session, self.audit, int(app.config.get("INQUIRY_MESSAGES_PER_HOUR", 30)))
         # alert delivery: immediate alerts and digests by e-mail and webhook (claimed, retried, once each)
         alert_links = AlertLinks(app)
         self.alert_deliveries = AlertDeliveryService(

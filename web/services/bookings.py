@@ -8,6 +8,8 @@ first (PostgreSQL: a row lock the next approver waits for; SQLite: the database 
 the overlap is checked against committed bookings, then the booking is changed, then commit."""
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -20,6 +22,7 @@ from ..models import HOLDING_STATES, BookingLock, Instrument, InstrumentBooking
 from ..models.common import utcnow
 from .audit import AuditLog
 from .identity import Identity
+from .uow import IndexOp
 
 SERVICE_MODES = ("commissioned_testing", "self_operation", "collaborative_research")
 MAX_HOURS = 24 * 14  # one booking at most two weeks
@@ -69,10 +72,25 @@ class Hours:
         return cls(start, end)
 
 
+def add_to_openness(instrument: Instrument, year: int, hours: float, fee: float) -> bool:
+    """Count a completed booking in the instrument's yearly figures (年对外服务机时, 年服务收入),
+    which the record page and the statistics show. The figures are of one year (``stats_year``):
+    a booking of a later year starts that year's figures, one of an earlier year leaves them.
+    Whether they changed."""
+    if instrument.stats_year is not None and instrument.stats_year > year:
+        return False
+    if instrument.stats_year != year:
+        instrument.stats_year, instrument.external_hours_per_year, instrument.external_income_per_year = year, 0.0, 0.0
+    instrument.external_hours_per_year = round((instrument.external_hours_per_year or 0.0) + hours, 2)
+    instrument.external_income_per_year = round((instrument.external_income_per_year or 0.0) + fee, 2)
+    return True
+
+
 class BookingService:
-    def __init__(self, session: Session, audit: AuditLog):
+    def __init__(self, session: Session, audit: AuditLog, unit_of_work: Callable[[], AbstractContextManager[Any]]):
         self.session = session
         self.audit = audit
+        self.unit_of_work = unit_of_work  # the instrument's figures change with a completed booking: it is indexed again
 
     # -- reading ---------------------------------------------------------------------------------
     def get(self, identity: Identity, booking_id: int) -> InstrumentBooking:
@@ -146,9 +164,11 @@ class BookingService:
             raise BookingError("费用无效 / the fee is not valid", field="fee")
         if _aware(booking.start_at) > (now or utcnow()):
             raise BookingError("预约尚未开始 / the booking has not started", code="not_started")
-        booking.status, booking.hours_used, booking.fee, booking.completed_at = "completed", float(hours_used), float(fee), now or utcnow()
-        self.audit.record(identity, "booking.complete", f"booking:{booking.id}", {"hours": hours_used, "fee": fee})
-        self.session.commit()
+        with self.unit_of_work() as uow:
+            booking.status, booking.hours_used, booking.fee, booking.completed_at = "completed", float(hours_used), float(fee), now or utcnow()
+            if add_to_openness(booking.instrument, _aware(booking.start_at).year, float(hours_used), float(fee)):
+                uow.register(IndexOp([booking.instrument]))
+            self.audit.record(identity, "booking.complete", f"booking:{booking.id}", {"hours": hours_used, "fee": fee})
         return booking
 
     # -- the requester's --------------------------------------------------------------------------------

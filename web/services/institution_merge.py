@@ -37,7 +37,7 @@ from .. import normalize
 from ..extensions import db
 from ..models import (
     OPEN_DRAFT_STATES, Achievement, AchievementInstitution, Institution, InstitutionRedirect, Instrument, Patent, PatentApplicant,
-    RecordDraft, SelectionCandidate, User,
+    Inquiry, ListingFeedback, RecordDraft, SelectionCandidate, User,
 )
 from ..models.common import utcnow
 from .audit import AuditLog
@@ -55,6 +55,9 @@ HANDLED = frozenset({
     # the institution that nominated a candidate of the annual selection: the merged one nominated
     # it (conflicts of interest follow); the names frozen in published lists stay as they were
     ("selection_candidates", "institution_id"),
+    # inquiries and feedback addressed to the duplicate belong to the merged institution: its
+    # publishers now answer them (neither table has a constraint the move could break)
+    ("inquiries", "holder_institution_id"), ("listing_feedback", "holder_institution_id"),
 })
 
 
@@ -228,6 +231,9 @@ class InstitutionMerge:
                     redirect.institution_id = target.id
                 self.session.execute(update(SelectionCandidate).where(SelectionCandidate.institution_id == source.id)
                                      .values(institution_id=target.id))
+                for model in (Inquiry, ListingFeedback):
+                    self.session.execute(update(model).where(model.holder_institution_id == source.id)
+                                         .values(holder_institution_id=target.id))
             for column in referencing_columns():
                 if (column.table.name, column.name) not in HANDLED:
                     self.session.execute(update(column.table).where(column == source.id).values({column.name: target.id}))

@@ -14,8 +14,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from .. import normalize
-from ..models import (Achievement, AchievementInstitution, Institution, Instrument, Patent, PatentApplicant, SelectionCandidate,
-                      SelectionRound)
+from ..models import (Achievement, AchievementInstitution, Institution, Instrument, InstrumentBooking, LicenceApplication, Patent,
+                      PatentApplicant, SelectionCandidate, SelectionRound)
 from ..models.common import utcnow
 from ..schemas import SCHEMAS
 from .identity import Identity
@@ -503,12 +503,26 @@ class RecordService:
             if years:  # its candidacy (and any list that names it) stays: it can be withdrawn instead
                 raise RecordInUse(f"该成果是 {'、'.join(map(str, years))} 年度遴选的候选成果，不能删除，可以撤回 / "
                                   f"a candidate in the {', '.join(map(str, years))} selection: withdraw it instead of deleting it")
+        in_use = self._transactions(rec)
+        if in_use:  # bookings and licences are the two parties' records too: withdraw instead
+            raise RecordInUse(f"该记录已有{in_use[0]}，不能删除，可以撤回 / it has {in_use[1]}: withdraw it instead of deleting it")
         with self.unit_of_work() as uow:
             if self.versions is not None:  # the last state stays in the history
                 self.versions.write(rec, "deleted", actor=identity, revision=rec.revision_id + 1, status="deleted")
             uow.register(DeleteFromIndexOp(rec.INDEX, rec.public_id, rec.revision_id + 1))
             uow.register(IndexOp(linked_institutions(rec)))
             self.session.delete(rec)
+
+    def _transactions(self, rec: Any) -> tuple[str, str] | None:
+        """What the platform recorded between parties about ``rec`` (bookings of an instrument,
+        licence applications of a patent), which a deletion would orphan."""
+        if isinstance(rec, Instrument):
+            n = self.session.scalar(select(func.count()).select_from(InstrumentBooking).where(InstrumentBooking.instrument_id == rec.id))
+            return ("预约记录", "bookings") if n else None
+        if isinstance(rec, Patent):
+            n = self.session.scalar(select(func.count()).select_from(LicenceApplication).where(LicenceApplication.patent_id == rec.id))
+            return ("许可申请", "licence applications") if n else None
+        return None
 
 
 __all__ = ["RecordService", "RecordNotFound", "PermissionDenied", "RecordInUse", "StaleRevision", "ValidationError", "CONFIGS",
