@@ -118,7 +118,12 @@ def safe_snippet(html: str) -> Markup:
 
 
 def register_template_helpers(app: Flask) -> None:
+    def has_endpoint(endpoint: str) -> bool:
+        """Whether the app serves ``endpoint`` (tabs and menus list only the features it has)."""
+        return endpoint in app.view_functions
+
     app.jinja_env.globals.update(
+        has_endpoint=has_endpoint,
         label=label, facet_label=facet_label, facet_name=facet_name, search_url=search_url, toggle_url=toggle_url, search_state=search_state,
         switch_language_url=switch_language_url, record_url=record_url, lang=lang, current_identity=current_identity,
     )

@@ -8,6 +8,7 @@ from ..models import BY_PREFIX, Achievement, Institution, Instrument, Patent
 from ..proxies import current_services
 from ..security import current_identity
 from .attachments import attachment_section
+from .record_panels import panels_for
 
 bp = Blueprint("records", __name__)
 
@@ -41,5 +42,5 @@ def record(public_id: str):
         rows=presenters.ROWS[cls.RECORD_TYPE](data), holders=holders_of(rec),
         related=current_services.links.related(identity, rec), similar=similar,
         may_maintain=service.can_maintain(identity, rec), may_see_history=service.may_see_history(identity, rec),
-        withheld=shown.withheld, **attachment_section(identity, rec),
+        withheld=shown.withheld, panels=panels_for(identity, rec), **attachment_section(identity, rec),
     )
