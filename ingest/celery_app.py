@@ -14,7 +14,7 @@ def celery_init_app(app: Flask) -> Celery:
 
     celery_app = Celery(app.name, task_cls=FlaskTask)
     celery_app.config_from_object(app.config["CELERY"])
-    celery_app.conf.update(include=["ingest.tasks", "ingest.alert_tasks"])
+    celery_app.conf.update(include=["ingest.tasks", "ingest.alert_tasks", "ingest.inquiry_tasks"])
     _alert_intervals(celery_app, app)
     celery_app.set_default()
     app.extensions["celery"] = celery_app

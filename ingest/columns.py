@@ -254,12 +254,32 @@ INSTITUTION_COLUMNS = [
     *_contact("contact_"),
 ]
 
+# 技术需求: posted through the site's form and the API (the form is built from these columns, so
+# it reads what people type as a spreadsheet cell would be read); not a bulk-import type
+NEED_COLUMNS = [
+    C("title", "需求名称", "Title", "需求标题", "标题", "Need"),
+    C("title_en", "英文名称", "English title", "Title (English)"),
+    C("description", "需求描述", "Description", "需求内容", "技术难题", "描述", kind="multiline",
+      note=("要解决的技术问题、现状和期望达到的指标", "the technical problem, where things stand and the targets")),
+    C("keywords", "关键词", "Keywords", "关键字", kind="list"),
+    C("field", "技术领域", "Technology field", "所属领域", "领域", vocab="tech_field"),
+    C("industry", "所属行业", "Industry", "行业"),
+    C("city", "所在地市", "City", "地市", "城市", vocab="city"),
+    C("budget_min", "预算下限", "Budget from", "最低预算", kind="money", unit="万元"),
+    C("budget_max", "预算上限", "Budget up to", "最高预算", "预算", kind="money", unit="万元"),
+    C("cooperation_modes", "合作方式", "Forms of cooperation", "期望合作方式", kind="vocab_list", vocab="cooperation_mode"),
+    C("deadline", "截止日期", "Deadline", "有效期至", "截止时间", kind="date"),
+    C("organisation", "需求单位", "Company", "企业名称", "单位名称", "Organisation", "Organization"),
+    *_contact(),
+]
+
 # groups of paths; each group needs one column present (or a default)
 REQUIRED: dict[str, tuple[tuple[str, ...], ...]] = {
     "achievement": (("title",), ("institutions",)),
     "patent": (("title",), ("application_no", "publication_no")),
     "instrument": (("name",), ("institution",)),
     "institution": (("name",),),
+    "need": (("title",), ("organisation",)),
 }
 
 LABEL_PATHS = {
@@ -267,6 +287,7 @@ LABEL_PATHS = {
     "patent": ("publication_no", "application_no", "title"),
     "instrument": ("name", "asset_no"),
     "institution": ("name",),
+    "need": ("title",),
 }
 
 # headers dropped without a report: row numbers and the system fields of our own exports
@@ -429,9 +450,11 @@ COLUMN_SETS: dict[str, ColumnSet] = {
     "patent": ColumnSet("patent", PATENT_COLUMNS),
     "instrument": ColumnSet("instrument", INSTRUMENT_COLUMNS),
     "institution": ColumnSet("institution", INSTITUTION_COLUMNS),
+    "need": ColumnSet("need", NEED_COLUMNS),
 }
 TYPE_NAMES = {"achievement": ("科技成果", "achievements"), "patent": ("专利", "patents"),
-              "instrument": ("大型科研仪器", "research instruments"), "institution": ("机构", "institutions")}
+              "instrument": ("大型科研仪器", "research instruments"), "institution": ("机构", "institutions"),
+              "need": ("技术需求", "technology needs")}
 
 
 COLUMNS: dict[str, tuple[Column, ...]] = {rt: cs.columns for rt, cs in COLUMN_SETS.items()}
@@ -476,7 +499,8 @@ def detect_record_type(headers: Sequence[object], defaults: Mapping[str, Any] | 
     """The type whose required columns are all present (a default counts) and that names the
     most columns; refused when no type fits or two fit equally well."""
     candidates: dict[str, int] = {}
-    for rt, cs in COLUMN_SETS.items():
+    importable = {rt: cs for rt, cs in COLUMN_SETS.items() if rt in RECORD_TYPES}  # needs come by form and API only
+    for rt, cs in importable.items():
         found = matched_paths(cs, headers)
         present = found | set(cs.resolve_defaults(defaults, strict=False))
         if not cs.missing_groups(present):
@@ -484,7 +508,7 @@ def detect_record_type(headers: Sequence[object], defaults: Mapping[str, Any] | 
     wzh, wen = (f"（{where}）", f" ({where})") if where else ("", "")
     if not candidates:
         # the header row clearly belongs to one type that lacks a required column: say which
-        scores = {rt: len(matched_paths(cs, headers)) for rt, cs in COLUMN_SETS.items()}
+        scores = {rt: len(matched_paths(cs, headers)) for rt, cs in importable.items()}
         best = max(scores.values())
         top = [rt for rt, n in scores.items() if n == best]
         if best >= 2 and len(top) == 1:

@@ -6,3 +6,4 @@ celery = app = flask_app.extensions["celery"]
 
 import ingest.tasks  # noqa: E402,F401  (registers the tasks)
 import ingest.alert_tasks  # noqa: E402,F401
+import ingest.inquiry_tasks  # noqa: E402,F401

@@ -21,6 +21,7 @@ def make_app(folder: Path, *demo_args: str, **config: Any) -> Flask:
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'store.sqlite3'}",
         "INGEST_UPLOAD_DIR": str(folder / "uploads"),
         "CELERY": {"broker_url": "memory://"},
+        "DEMO_NEEDS": 0,  # tests that want needs ask for them (--needs N)
         **config,
     })
     if demo_args:

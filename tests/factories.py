@@ -2,6 +2,7 @@
 records with chosen properties rather than the demo generator's mix."""
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Any
 
 import factory
@@ -47,3 +48,19 @@ def load_achievements(app: Flask, items: list[dict[str, Any]]) -> list[str]:
         current_search.refresh()
         db.session.remove()
         return ids
+
+
+class NeedInput(factory.DictFactory):
+    """A company's technology need (the drafts' input shape), open for a year."""
+
+    title = factory.Sequence(lambda n: f"企业技术需求测试样本第{n:04d}号")
+    description = factory.Sequence(lambda n: f"第{n}号需求：寻求可在省内落地的技术方案，希望与高校院所合作开发。")
+    keywords = factory.Sequence(lambda n: ["需求", f"需求词{n % 11}"])
+    field = factory.Sequence(lambda n: FIELDS[n % len(FIELDS)])
+    city = "changchun"
+    budget_min = 200_000
+    budget_max = 1_000_000
+    cooperation_modes = factory.List(["joint_development", "license"])
+    deadline = factory.LazyFunction(lambda: (date.today() + timedelta(days=365)).isoformat())
+    organisation = "长春测试新材料有限公司"
+    contact = factory.Dict({"name": "刘经理", "phone": "0431-86000000", "email": "need@test.local"})

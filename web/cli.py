@@ -121,9 +121,11 @@ def load_records(record_type: str, items: Iterable[dict[str, Any]], batch: int =
 @click.option("--achievements", type=int, default=None)
 @click.option("--patents", type=int, default=None)
 @click.option("--instruments", type=int, default=None)
+@click.option("--needs", type=int, default=None, help="Companies' technology needs (default DEMO_NEEDS).")
 @click.option("--seed", type=int, default=None)
 @click.option("--if-empty", is_flag=True, help="Do nothing when the store already holds records.")
-def demo_load(achievements: int | None, patents: int | None, instruments: int | None, seed: int | None, if_empty: bool) -> None:
+def demo_load(achievements: int | None, patents: int | None, instruments: int | None, needs: int | None, seed: int | None,
+              if_empty: bool) -> None:
     """Load generated demo records (deterministic for a seed) and index them."""
     from . import models
     from .demo import generator
@@ -145,6 +147,9 @@ def demo_load(achievements: int | None, patents: int | None, instruments: int | 
     )
     # patents before achievements: achievements quote the patents their holders own
     plan = [(t, data[f"{t}s"]) for t in ("institution", "patent", "achievement", "instrument")]
+    from .demo.needs import needs as demo_needs
+
+    plan.append(("need", demo_needs(cfg.get("DEMO_NEEDS", 0) if needs is None else needs, seed)))
     for record_type, items in plan:
         counts = load_records(record_type, items)
         click.echo(f"{record_type}: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))

@@ -85,6 +85,9 @@ ALERTS_MATCHING = "task"
 ALERTS_MAX_PER_USER = 50  # subscriptions one account may keep
 # Inquiries between companies and holders: messages one account may write an hour (all inquiries together).
 INQUIRY_MESSAGES_PER_HOUR = 30
+# Their e-mail (a new inquiry to the holder, a message to the other side): sent by a worker ("task"),
+# in the same process after the commit ("inline": tests, scripts) or not at all ("off").
+INQUIRY_MAIL = "task"
 # A drain that dies (a killed worker) leaves its outbox rows claimed this long; then any drain takes them.
 OUTBOX_CLAIM_SECONDS = 120
 
@@ -173,6 +176,7 @@ LANGUAGES = ["zh", "en"]
 DEMO_ACHIEVEMENTS = 2000
 DEMO_PATENTS = 1500
 DEMO_INSTRUMENTS = 500
+DEMO_NEEDS = 120  # companies' technology needs (web/demo/needs.py)
 DEMO_SEED = 2024
 
 # The annual selection: the smallest quota a round may have (the provincial plan: 200 a year)

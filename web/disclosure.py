@@ -73,6 +73,8 @@ RECORDS: dict[str, Policy] = {
         "external_income_per_year": DESCRIPTION,
     }),
     "institution": Policy(member_only={"contact_name": CONTACT, "contact_phone": CONTACT, "contact_email": CONTACT}),
+    # a company's need is public so that holders find it; reaching the company is for members
+    "need": Policy(member_only={"contact": CONTACT}),
 }
 
 # The same records as index documents (web/services/documents.py): what search hits, similar
@@ -84,6 +86,7 @@ DOCUMENTS: dict[str, Policy] = {
     "patents": Policy(),
     "instruments": Policy(member_only={"external_income": DESCRIPTION}),
     "institutions": Policy(),
+    "needs": Policy(),
 }
 
 _SENTENCE_END = "。！？；.!?;"

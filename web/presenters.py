@@ -163,7 +163,25 @@ def institution_rows(d: dict[str, Any]) -> list[Row]:
     ])
 
 
-ROWS = {"achievement": achievement_rows, "patent": patent_rows, "instrument": instrument_rows, "institution": institution_rows}
+def need_rows(d: dict[str, Any]) -> list[Row]:
+    low, high = d.get("budget_min"), d.get("budget_max")
+    budget = "–".join(money(v, negotiable=False) for v in (low, high) if v is not None) if (low or high) else _("面议")
+    return rows([
+        Row(_("需求单位"), d.get("organisation")),
+        Row(_("需求描述"), d.get("description"), "long"),
+        Row(_("关键词"), d.get("keywords"), "list"),
+        Row(_("技术领域"), _v("tech_field", d.get("field"))),
+        Row(_("所属行业"), d.get("industry")),
+        Row(_("所在地市"), _v("city", d.get("city"))),
+        Row(_("预算"), budget),
+        Row(_("合作方式"), _vs("cooperation_mode", d.get("cooperation_modes")), "list"),
+        Row(_("截止日期"), day(d.get("deadline")) if d.get("deadline") else _("长期有效")),
+        Row(_("联系人"), _contact(d.get("contact"))),
+    ])
+
+
+ROWS = {"achievement": achievement_rows, "patent": patent_rows, "instrument": instrument_rows, "institution": institution_rows,
+        "need": need_rows}
 
 
 def title_of(d: dict[str, Any]) -> str:

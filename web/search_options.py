@@ -39,6 +39,12 @@ class SortDef:
     en: str
 
 
+BUDGET_RANGES = (
+    RangeBucket("lt100k", lt=100_000),
+    RangeBucket("100k-1m", gte=100_000, lt=1_000_000),
+    RangeBucket("1m-10m", gte=1_000_000, lt=10_000_000),
+    RangeBucket("gte10m", gte=10_000_000),
+)
 PRICE_RANGES = (
     RangeBucket("lt100k", lt=100_000),
     RangeBucket("100k-1m", gte=100_000, lt=1_000_000),
@@ -117,6 +123,14 @@ FACETS: dict[str, tuple[FacetDef, ...]] = {
         F("inst_type", "inst_type", "institution_type", zh="单位类型", en="Type"),
         COMMON[0],
     ),
+    "need": (
+        F("field", "field", "tech_field", size=20, zh="技术领域", en="Field"),
+        COMMON[0],
+        F("cooperation", "cooperation_modes", "cooperation_mode", zh="合作方式", en="Form of cooperation"),
+        F("budget", "budget", None, ranges=BUDGET_RANGES, zh="预算", en="Budget"),
+        F("holder", "holders", None, size=10, zh="需求单位", en="Company"),
+        F("year", "year", None, size=12, order="key_desc", zh="发布年份", en="Year posted"),
+    ),
 }
 
 INDICES = {
@@ -125,6 +139,7 @@ INDICES = {
     "patent": ("patents",),
     "instrument": ("instruments",),
     "institution": ("institutions",),
+    "need": ("needs",),
 }
 
 RELEVANCE = SortDef("relevance", (Sort.score(),), "相关度", "Relevance")
@@ -154,6 +169,11 @@ SORTS: dict[str, tuple[SortDef, ...]] = {
         SortDef("patents", (Sort("patents_count", desc=True), Sort("achievements_count", desc=True)), "专利数", "Patents"),
         SortDef("instruments", (Sort("instruments_count", desc=True),), "仪器数", "Instruments"),
     ),
+    "need": (
+        RELEVANCE, NEWEST,
+        SortDef("deadline", (Sort("open_until"),), "截止日期", "Deadline"),
+        SortDef("budget_desc", (Sort("budget", desc=True),), "预算从高到低", "Budget, high to low"),
+    ),
 }
 
 # The order of a list with no search words (relevance means nothing without words): every
@@ -162,6 +182,7 @@ SORTS: dict[str, tuple[SortDef, ...]] = {
 # holding most results come first).
 BROWSE_SORT: dict[str, str] = {
     "all": "newest", "achievement": "newest", "patent": "newest", "instrument": "newest", "institution": "achievements",
+    "need": "newest",
 }
 
 RECORD_TYPES = tuple(INDICES)

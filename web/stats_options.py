@@ -49,6 +49,7 @@ MEASURES: dict[str, Measure] = {m.field: m for m in (
     Measure("annual_open_hours", "年开放机时", "Open hours a year", "小时", "hours"),
     Measure("external_hours", "年对外服务机时", "External service hours a year", "小时", "hours"),
     Measure("external_income", "年对外服务收入", "External service income a year", "元", "CNY", members_only=True),
+    Measure("budget", "预算合计", "Budgets, total", "元", "CNY"),
 )}
 
 
@@ -115,6 +116,14 @@ DASHBOARDS: dict[str, Dashboard] = {
         C("holder_type", "pie", "单位类型", "Institution types", complete=True),
         C("year", "line", "年度新增仪器", "Instruments per year in service", size=50, order="key_asc", trend=True, sums=("value",)),
     ), totals=("value", *OPENNESS)),
+    "need": Dashboard("need", "技术需求", "Technology needs", (
+        C("year", "line", "年度发布需求", "Needs posted per year", size=50, order="key_asc", trend=True, sums=("budget",)),
+        C("field", "hbar", "技术领域", "Technology fields", size=20, sums=("budget",)),
+        C("city", "bar", "所在地市", "Cities and prefectures", complete=True, sums=("budget",)),
+        C("cooperation", "bar", "合作方式", "Forms of cooperation", complete=True, sums=("budget",)),
+        C("budget", "bar", "预算区间", "Budget bands", sums=("budget",)),
+        C("holder", "hbar", "需求单位（前十）", "Top companies", size=10, sums=("budget",)),
+    ), totals=("budget",)),
 }
 
 STATS_TYPES = tuple(DASHBOARDS)

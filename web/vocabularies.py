@@ -273,7 +273,18 @@ _add("record_type", "类型", "Record type",
      T("achievement", "科技成果", "Achievement"),
      T("patent", "专利", "Patent"),
      T("instrument", "大型科研仪器", "Research instrument", "仪器"),
-     T("institution", "机构", "Institution", "单位"))
+     T("institution", "机构", "Institution", "单位"),
+     T("need", "技术需求", "Technology need", "需求"))
+
+# what a company with a technology need wants (技术需求的合作方式)
+_add("cooperation_mode", "合作方式", "Form of cooperation",
+     T("transfer", "技术转让", "Assignment", "转让"),
+     T("license", "专利许可", "Licence", "许可", "licensing"),
+     T("joint_development", "合作开发", "Joint development", "联合开发"),
+     T("commissioned", "委托研发", "Commissioned research", "委托开发"),
+     T("equity", "技术入股", "Equity investment", "作价投资"),
+     T("consulting", "技术咨询与服务", "Consulting and services", "技术服务"),
+     T("other", "其他", "Other"))
 
 
 # the annual selection (web/services/selection.py)

@@ -183,6 +183,10 @@ def live_app(tmp_path_factory):
     app.config["E2E_SAMPLES"].update(publishing_samples(app))
     app.config["E2E_SAMPLES"].update(selection_samples(app))
     app.config["E2E_SAMPLES"].update(alerts_samples(app))
+    app.config["E2E_SAMPLES"].update(inquiry_samples(app))  # inquiries and feedback (issue 12)
+    app.config["E2E_SAMPLES"].update(booking_samples(app))  # instrument bookings (issue 12)
+    app.config["E2E_SAMPLES"].update(licence_samples(app))  # open-licence applications (issue 12)
+    app.config["E2E_SAMPLES"].update(needs_samples(app))
     return app
 
 
@@ -396,6 +400,176 @@ def alerts_samples(app) -> dict[str, str]:
             service.mark_read(investor, [first])
         pages = {"alerts-edit": f"/alerts/subscriptions/{sub.id}/edit",
                  "alerts-unsubscribe": f"/alerts/unsubscribe/{service.unsubscribe_token(sub)}"}
+        db.session.remove()
+    return pages
+
+
+def needs_samples(app) -> dict[str, str]:
+    """A technology need of the e2e investor, published through the review (its page offers the
+    results that could answer it), and the publisher's institution told of the needs its demo
+    results match (the needs page of a holder)."""
+    from sqlalchemy import select
+
+    from web.extensions import db
+    from web.models import Achievement, User
+    from web.proxies import current_search, current_services
+    from web.services.accounts import identity_of
+
+    with app.app_context():
+        investor = identity_of(db.session.scalar(select(User).where(User.email == E2E_USERS["investor"])))
+        reviewer = identity_of(db.session.scalar(select(User).where(User.email == E2E_USERS["reviewer"])))
+        publisher = db.session.scalar(select(User).where(User.email == E2E_USERS["publisher"]))
+        lead = db.session.scalars(select(Achievement).where(Achievement.status == "published").order_by(Achievement.id)).first()
+        drafts = current_services.drafts
+        draft = drafts.create(investor, "need", {
+            "title": f"寻求{lead.keywords[0] if lead.keywords else lead.title[:8]}相关技术合作", "description": lead.summary[:300],
+            "keywords": lead.keywords[:3], "field": lead.field or "new_materials", "city": "changchun", "budget_max": 800000,
+            "cooperation_modes": ["joint_development", "license"], "organisation": "长春端到端测试科技有限公司"})
+        drafts.submit(investor, draft.id)
+        need = drafts.approve(reviewer, draft.id)
+        db.session.commit()
+        current_search.refresh()
+        current_services.need_alerts.notify([need.public_id])  # as the worker does once the need is indexed
+        pages = {"need": f"/records/{need.public_id}"}
+        assert publisher is not None
+        db.session.remove()
+    return pages
+
+
+def open_licence_patent(app, title: str, **declaration) -> str:
+    """A published patent of the e2e publisher's institution, in force, under an open-licence
+    declaration (a lump sum, three years): its public id. The e2e investor's account names its
+    company (the apply form fills it in)."""
+    import uuid
+
+    from sqlalchemy import select
+
+    from web.extensions import db
+    from web.models import User
+    from web.proxies import current_services
+    from web.services.identity import system_identity
+
+    with app.app_context():
+        publisher = db.session.scalar(select(User).where(User.email == E2E_USERS["publisher"]))
+        investor = db.session.scalar(select(User).where(User.email == E2E_USERS["investor"]))
+        investor.organisation, investor.phone = investor.organisation or "长春端到端新材料有限公司", investor.phone or "0431-85550000"
+        db.session.commit()
+        rec = current_services.for_type("patent").create(system_identity, {
+            "title": title, "application_no": f"2098{uuid.uuid4().int % 10**8:08d}.1", "kind": "invention", "filed_at": "2021-04-01",
+            "applicants": [publisher.institution.name], "legal_status": "in_force", "field": "new_materials",
+            "open_licence": {"declared_at": "2026-01-05", "payment": "lump_sum", "fee": 80000, "term": "3年",
+                             "terms": "一次性支付许可使用费8万元，许可期限3年", **declaration}})
+        db.session.remove()
+        return rec.public_id
+
+
+def licence_samples(app) -> dict[str, str]:
+    """Open-licence applications: a patent of the publisher's institution the investor has applied
+    for (the holder's page of the application), and one nobody has (its page and apply form)."""
+    from datetime import date, timedelta
+
+    from sqlalchemy import select
+
+    from web.extensions import db
+    from web.models import Patent, User
+    from web.proxies import current_services
+    from web.services.accounts import identity_of
+
+    applied = open_licence_patent(app, "一种高倍率锂离子电池硅碳负极材料的制备方法（开放许可示例）")
+    free = open_licence_patent(app, "一种寒地玉米秸秆还田用复合菌剂及其应用（开放许可示例）")
+    with app.app_context():
+        investor = identity_of(db.session.scalar(select(User).where(User.email == E2E_USERS["investor"])))
+        application = current_services.licences.apply(investor, Patent.parse_public_id(applied), {
+            "licensee": "长春端到端新材料有限公司", "scope": "动力电池负极材料的生产", "end_date": date.today() + timedelta(days=3 * 365 - 1)})
+        pages = {"licence-application": f"/licences/{application.id}", "licence-apply": f"/licences/apply/{free}", "licence-patent": f"/records/{free}"}
+        db.session.remove()
+    return pages
+
+
+def shared_instrument(app, name: str) -> str:
+    """A published instrument of the e2e publisher's institution, shared and in working order, with
+    no openness figures yet (a completed booking's hours are then its whole yearly figure): its id."""
+    from sqlalchemy import select
+
+    from web.extensions import db
+    from web.models import User
+    from web.proxies import current_services
+    from web.services.identity import system_identity
+
+    with app.app_context():
+        publisher = db.session.scalar(select(User).where(User.email == E2E_USERS["publisher"]))
+        rec = current_services.for_type("instrument").create(system_identity, {
+            "name": name, "institution": publisher.institution.name, "shared": True, "run_status": "normal",
+            "instrument_class": "analytical", "service_modes": ["commissioned_testing", "self_operation"], "open_hours": "工作日 8:30-17:00",
+            "fees": "校外 400元/小时", "address": "长春市前进大街2699号分析测试中心", "contact": {"name": "张老师", "phone": "0431-85160000"}})
+        db.session.remove()
+        return rec.public_id
+
+
+def booking_samples(app) -> dict[str, str]:
+    """Instrument bookings: a shared instrument of the publisher's institution with the investor's
+    approved booking (two hours tomorrow, China Standard Time: the calendar's busy hours) and a
+    request waiting for the holder (its page, the lists of both sides); the request form; and
+    another shared instrument with no bookings for the booking flow (tests/e2e/test_booking_flow.py)."""
+    from datetime import datetime, time, timedelta, timezone
+
+    from sqlalchemy import select
+
+    from web.extensions import db
+    from web.models import User
+    from web.proxies import current_services
+    from web.services.accounts import identity_of
+    from web.services.identity import system_identity
+
+    cst = timezone(timedelta(hours=8))
+    instrument = shared_instrument(app, "场发射扫描电子显微镜（能谱与背散射成像，共享预约的示例仪器）")
+    flow = shared_instrument(app, "激光扫描共聚焦显微镜（活细胞成像与双通道荧光，预约流程的示例）")
+    tomorrow = datetime.now(cst).date() + timedelta(days=1)
+    with app.app_context():
+        investor = identity_of(db.session.scalar(select(User).where(User.email == E2E_USERS["investor"])))
+        service = current_services.bookings
+        number = int(instrument.split("-")[1])
+
+        def ask(day, start: int, hours: int, sample: str):
+            begin = datetime.combine(day, time(start), tzinfo=cst).astimezone(timezone.utc)
+            return service.request(investor, number, {"start_at": begin, "end_at": begin + timedelta(hours=hours), "sample": sample,
+                                                      "service_mode": "commissioned_testing", "purpose": "新材料研发"})
+
+        held = ask(tomorrow, 9, 2, "陶瓷粉末样品 3 个，观察形貌与粒径")
+        service.approve(system_identity, held.id, "请提前十分钟到场")
+        waiting = ask(tomorrow + timedelta(days=2), 14, 3, "锂电池正极材料 5 个，截面形貌与能谱分析")
+        db.session.remove()
+    return {"booking-instrument": f"/records/{instrument}", "booking-calendar": f"/bookings/calendar/{instrument}?week={tomorrow.isoformat()}",
+            "booking-request": f"/bookings/new/{instrument}", "booking-waiting": f"/bookings/{waiting.id}",
+            "booking-held": f"/bookings/{held.id}", "booking-flow-instrument": flow}
+
+
+def inquiry_samples(app) -> dict[str, str]:
+    """Inquiries and feedback (issue 12): the e2e investor's inquiry about an achievement of the
+    publisher's institution, answered by the publisher (its page shows both sides' contacts), and the
+    investor's feedback on that record (the holder's summary on the record page); the form that
+    writes to the holder of another of its achievements."""
+    from sqlalchemy import select
+
+    from web.extensions import db
+    from web.models import Achievement, AchievementInstitution, User
+    from web.proxies import current_services
+    from web.services.accounts import identity_of
+
+    with app.app_context():
+        def identity(role):
+            return identity_of(db.session.scalar(select(User).where(User.email == E2E_USERS[role])))
+
+        investor, publisher = identity("investor"), identity("publisher")
+        held = list(db.session.scalars(select(AchievementInstitution.achievement_id).join(Achievement).where(
+            AchievementInstitution.institution_id == publisher.institution_id, Achievement.status == "published")
+            .order_by(AchievementInstitution.achievement_id).limit(3)))
+        record, other = f"ach-{held[-1]}", f"ach-{held[-2]}"
+        service = current_services.inquiries
+        inquiry = service.send(investor, record, "希望了解该成果的许可条件", "我公司拟在长春建设中试线，想了解许可方式、费用和技术支持。")
+        service.reply(publisher, inquiry.id, "欢迎洽谈。许可费用可面议，我方可提供半年的技术支持。")
+        current_services.feedback.give(investor, record, "price", "许可费用超出预算")
+        pages = {"inquiry": f"/inquiries/{inquiry.id}", "inquiry-new": f"/inquiries/new/{other}", "record-exchanges": f"/records/{record}"}
         db.session.remove()
     return pages
 

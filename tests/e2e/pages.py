@@ -66,6 +66,9 @@ PAGES = {
     "stats-achievements": "/stats?type=achievement&city=changchun",
     "stats-patents": "/stats?type=patent",
     "stats-instruments": "/stats?type=instrument",
+    # exchange statistics (issue 12): inquiries, agreements, licences and bookings counted from the store (not "stats-": it may
+    # have nothing to draw, so no chart is waited for)
+    "exchange-stats": "/stats/exchanges",
     # subscriptions and alerts (conftest.alerts_samples): the investor's inbox, subscriptions, the form
     # that saves a search and the edit form; the unsubscribe page of the e-mails (no sign-in)
     "alerts-inbox": "/alerts",
@@ -73,6 +76,38 @@ PAGES = {
     "alerts-new": "/alerts/subscriptions/new?q=电池&city=changchun&field=energy_storage",
     "alerts-edit": "sample:alerts-edit",
     "alerts-unsubscribe": "sample:alerts-unsubscribe",
+    # inquiries and feedback (issue 12; conftest.inquiry_samples): the inbox, an answered inquiry as its sender and as its
+    # holder, the form that writes to a holder, a record page with both panels as a company and as the holder
+    "inquiries-inbox": "/inquiries",
+    "inquiry": "sample:inquiry",
+    "inquiry-holder": "sample:inquiry",
+    "inquiry-new": "sample:inquiry-new",
+    "record-exchanges": "sample:record-exchanges",
+    "record-exchanges-holder": "sample:record-exchanges",
+    # instrument bookings (conftest.booking_samples): the investor's list and the holder's, a request as its holder
+    # decides it, an approved one as its requester reads it, the request form, a shared instrument's page (its
+    # booking panel) and its calendar (no sign-in)
+    "bookings-mine": "/bookings",
+    "bookings-holder": "/bookings?side=holder",
+    "booking-decide": "sample:booking-waiting",
+    "booking-approved": "sample:booking-held",
+    "booking-request": "sample:booking-request",
+    "booking-instrument": "sample:booking-instrument",
+    "booking-calendar": "sample:booking-calendar",
+    # open-licence applications (conftest.licence_samples): my applications and those to decide, an
+    # open patent's page with its panel and its apply form, an application as its holder decides it
+    "licences": "/licences/",
+    "licence-patent": "sample:licence-patent",
+    "licence-apply": "sample:licence-apply",
+    "licence-application": "sample:licence-application",
+    # technology needs (conftest.needs_samples): the list, a need with its matches, the company's
+    # needs and the form, a holder's needs page, the needs' statistics
+    "search-needs": "/search?type=need",
+    "need": "sample:need",
+    "needs-mine": "/needs/mine",
+    "needs-new": "/needs/new",
+    "needs-holder": "/needs/mine",
+    "stats-needs": "/stats?type=need",
 }
 ADMIN_KINDS = [k for k in PAGES if k.startswith("admin")]
 # pages that need an account → the e2e account the tests sign in as first (conftest.sign_in)
@@ -83,10 +118,18 @@ SIGNED_IN_KINDS = {
     **dict.fromkeys(["publish-queue", "publish-review", "selection-hub", "selection-review", "selection-score"], "reviewer"),
     **dict.fromkeys(["selection-nominate"], "publisher"),
     **dict.fromkeys(["alerts-inbox", "alerts-subscriptions", "alerts-new", "alerts-edit"], "investor"),
+    **dict.fromkeys(["inquiries-inbox", "inquiry", "inquiry-new", "record-exchanges"], "investor"),  # inquiries and feedback (issue 12)
+    **dict.fromkeys(["inquiry-holder", "record-exchanges-holder"], "publisher"),
+    **dict.fromkeys(["bookings-mine", "booking-approved", "booking-request"], "investor"),  # instrument bookings
+    **dict.fromkeys(["bookings-holder", "booking-decide"], "publisher"),
+    **dict.fromkeys(["licences", "licence-patent", "licence-apply"], "investor"), **dict.fromkeys(["licence-application"], "publisher"),
+    **dict.fromkeys(["needs-mine", "needs-new"], "investor"),
+    **dict.fromkeys(["needs-holder"], "publisher"),
 }
 SEARCH_KINDS = [k for k in PAGES if k.startswith("search-")]
 STATS_KINDS = [k for k in PAGES if k.startswith("stats-")]
-RECORD_KINDS = ["achievement", "patent", "instrument", "institution", "institution-long", "patent-long", "patent-english", "instrument-long"]
+RECORD_KINDS = ["achievement", "patent", "instrument", "institution", "institution-long", "patent-long", "patent-english", "instrument-long",
+                "need"]
 
 
 def url_of(kind: str, samples: dict[str, str], lang: str | None = None) -> str:

@@ -10,7 +10,7 @@ import itertools
 import re
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 from typing import Any, Iterator
 
 from flask import Flask
@@ -20,6 +20,8 @@ from tests import filesamples
 from tests.apps import PASSWORD, add_user, csrf_token_of
 from web.extensions import db
 from web.models import AlertMatch, ExpertAssignment, Institution, SelectionCandidate, SelectionRound, StatsReport, Subscription, User
+from web.models import InstrumentBooking
+from web.models import Patent
 from web.models.selection import RUBRIC
 from web.proxies import current_search, current_services
 from web.schemas.selection import RoundSchema
@@ -86,6 +88,14 @@ class World:
     report_year: int = 0  # the earliest year a report can be made of (the fewest records: the quickest PDF)
     subscription: int = 0  # the investor's saved search (with a webhook), and an alert of it
     match: int = 0
+    inquiry: int = 0  # the investor's inquiry to ``home`` about ``record``, not answered (inquiries and feedback, issue 12)
+    # open-licence applications (issue 12): a patent of ``home`` declared open, the investor's waiting application for it
+    licence_patent: str = ""
+    licence: int = 0
+    # instrument bookings (issue 12): a shared instrument of ``home``, the investor's request for an hour of it
+    instrument: str = ""
+    booking: int = 0
+    hours: Iterator[int] = field(default_factory=itertools.count)  # each booking its own hour: approvals never clash
 
     # -- accounts -----------------------------------------------------------------------------------
     def sign_in(self, role: str, email: str | None = None) -> tuple[Any, str]:
@@ -266,6 +276,85 @@ class World:
             db.session.remove()
             return token
 
+    # -- instrument bookings (issue 12) ------------------------------------------------------------
+    def new_instrument(self) -> str:
+        """A published instrument of ``home``, shared and in working order."""
+        with self.app.app_context():
+            rec = current_services.for_type("instrument").create(system_identity, {
+                "name": f"授权测试共享仪器{next(_serial)}号", "institution": self.home.name, "shared": True, "run_status": "normal",
+                "service_modes": ["commissioned_testing", "self_operation"], "open_hours": "工作日 8:30-17:00"})
+            db.session.remove()
+            return rec.public_id
+
+    def free_hour(self, past: bool = False) -> tuple[datetime, datetime]:
+        """An hour of ``instrument`` no other booking of the world has (in a few days, or already begun)."""
+        n = next(self.hours)
+        base = datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0)
+        start = base - timedelta(hours=2 * n + 2) if past else base + timedelta(days=3, hours=2 * n)
+        return start, start + timedelta(hours=1)
+
+    def booking_form(self, prefix: str = "") -> dict[str, str]:
+        """A free hour as the booking forms take it (China Standard Time)."""
+        start, end = (t.astimezone(timezone(timedelta(hours=8))) for t in self.free_hour())
+        return {f"{prefix}day": start.date().isoformat(), f"{prefix}start": f"{start:%H:%M}", f"{prefix}end": f"{end:%H:%M}",
+                f"{prefix}end_day": end.date().isoformat()}
+
+    def booking_json(self) -> dict[str, str]:
+        start, end = self.free_hour()
+        return {"start_at": start.isoformat(), "end_at": end.isoformat()}
+
+    def new_booking(self, state: str = "requested") -> int:
+        """The investor's booking of ``instrument`` in this state ("requested", "proposed", "approved",
+        or "started": approved, its hour begun, so that it can be completed)."""
+        start, end = self.free_hour()
+        with self.app.app_context():
+            service = current_services.bookings
+            instrument_id = int(self.instrument.split("-")[1])
+            booking = service.request(self.identity("investor"), instrument_id, {
+                "start_at": start, "end_at": end, "service_mode": "commissioned_testing", "sample": "授权测试样品"})
+            if state == "proposed":
+                later, later_end = self.free_hour()
+                service.propose(system_identity, booking.id, later, later_end)
+            if state in ("approved", "started"):
+                service.approve(system_identity, booking.id)
+            if state == "started":  # as if its day had come: an hour that has begun, no other booking's
+                row = db.session.get(InstrumentBooking, booking.id)
+                row.start_at, row.end_at = self.free_hour(past=True)
+                db.session.commit()
+            booking_id = booking.id
+            db.session.remove()
+            return booking_id
+
+    # -- open-licence applications (issue 12) -------------------------------------------------------
+    def new_open_patent(self) -> str:
+        """A published patent of ``home``, in force, under an open-licence declaration (nobody has applied)."""
+        n = next(_serial)
+        with self.app.app_context():
+            rec = current_services.for_type("patent").create(system_identity, {
+                "title": f"授权测试开放许可专利{n}号", "application_no": f"2099{uuid.uuid4().int % 10**8:08d}.{n % 10}",
+                "applicants": [self.home.name], "kind": "invention", "legal_status": "in_force",
+                "open_licence": {"declared_at": "2026-01-05", "payment": "lump_sum", "fee": 30000, "term": "2年"}})
+            db.session.remove()
+            return rec.public_id
+
+    def new_licence(self, patent: str | None = None) -> int:
+        """The investor's waiting application for ``patent`` (by default a new open patent: one waits per patent)."""
+        public_id = patent or self.new_open_patent()
+        with self.app.app_context():
+            application = current_services.licences.apply(self.identity("investor"), Patent.parse_public_id(public_id), {
+                "licensee": "授权测试被许可公司", "end_date": date.today() + timedelta(days=365)}).id
+            db.session.remove()
+            return application
+
+    # -- inquiries and feedback (issue 12) ------------------------------------------------------------
+    def new_inquiry(self) -> int:
+        """A new inquiry of the investor's to ``home`` about ``record``, sent and not answered."""
+        with self.app.app_context():
+            inquiry_id = current_services.inquiries.send(self.identity("investor"), self.record, f"授权测试洽谈{next(_serial)}",
+                                                         "希望了解许可条件。").id
+            db.session.remove()
+            return inquiry_id
+
     def _someone(self) -> User:
         return db.session.get(User, self.accounts["investor"].user_id)
 
@@ -307,4 +396,9 @@ def make_world(app: Flask) -> World:
         db.session.commit()
         world.match = match.id
         db.session.remove()
+    world.instrument = world.new_instrument()  # instrument bookings (issue 12)
+    world.booking = world.new_booking()
+    world.licence_patent = world.new_open_patent()  # open-licence applications (issue 12)
+    world.licence = world.new_licence(world.licence_patent)
+    world.inquiry = world.new_inquiry()  # inquiries and feedback (issue 12)
     return world

@@ -382,7 +382,7 @@ def test_search_parameters_come_from_the_search_args_schema():
     assert params["city"]["style"] == "form" and params["city"]["explode"] is True
     assert params["city"]["schema"]["type"] == "array"
     assert params["page"]["schema"] == {"type": "integer", "default": 1, "minimum": 1, "maximum": 500}
-    assert params["type"]["schema"]["enum"] == ["all", "achievement", "patent", "instrument", "institution"]
+    assert params["type"]["schema"]["enum"] == ["all", "achievement", "patent", "instrument", "institution", "need"]
     assert set(params["price"]["schema"]["items"]["enum"]) == {"lt100k", "100k-1m", "1m-10m", "gte10m"}
     assert all("nullable" not in p["schema"] and p["schema"].get("default", "") is not None for p in params.values())
 

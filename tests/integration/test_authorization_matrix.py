@@ -39,6 +39,9 @@ MEMBERS_ASKING = frozenset({"reviewer", "other", "intermediary", "investor"})  #
 NOT_HOME = frozenset({"other", "intermediary", "investor"})
 TAKE_PART = frozenset({"admin", "reviewer", "publisher", "other"})  # in a selection round (SelectionService.get_round)
 NO_PART = frozenset({"intermediary", "investor"})  # to them a round does not exist
+NEED_POSTERS = frozenset({"admin", "intermediary", "investor"})
+NEED_FORM = {"f-title": "授权测试技术需求", "f-description": "授权测试：寻求降低生产成本的工艺。", "f-field": "new_energy",
+             "f-city": "changchun", "f-cooperation_modes": "joint_development", "f-organisation": "授权测试企业"}
 DRAFT_FORM = {"f-title": "授权测试表单成果", "f-summary": "经网页表单提交。"}
 RECORD_FORM = {"f-title": "授权测试修改后的成果", "f-summary": "经网页表单修改。", "f-institutions": "{home}"}
 
@@ -72,6 +75,15 @@ CANDIDATE_STEP = "<any('withdraw', 'exclude', 'reinstate'):step>"
 SUB = "<int:sub_id>"
 OWNER = frozenset({"investor"})
 SUBSCRIPTION_FORM = {"name": "矩阵订阅", "q": "成果", "type": "all", "frequency": "daily", "lang": "zh", "feed": "y"}
+# instrument bookings (issue 12): the investor asks, the home institution's people (and administrators) hold the instrument
+BOOKING = "<int:booking_id>"
+PARTIES = frozenset({"admin", "publisher", "investor"})
+
+# inquiries and feedback (issue 12): companies and intermediaries write; the world's inquiry is the investor's to the home
+# institution, whose publisher (and administrators, who act for every institution) answer it
+SENDERS = frozenset({"investor", "intermediary"})
+INQUIRY_PARTIES = frozenset({"admin", "publisher", "investor"})
+INQUIRY = "<int:inquiry_id>"
 
 
 def same(value: str) -> Callable[[World, str], str]:
@@ -88,6 +100,9 @@ ROWS = [
     Row("/stats/export.<any(csv, xlsx):fmt>", "GET", ALL, "/stats/export.csv?type=instrument&chart=instrument_class"),
     Row("/vendor/echarts.min.js", "GET", ALL, "/vendor/echarts.min.js?v=1"),
     Row("/api/v1/stats", "GET", ALL, "/api/v1/stats?type=patent"),
+    # exchange statistics (issue 12): public figures from the store, for everyone (members also get the booking fees)
+    Row("/stats/exchanges", "GET", ALL, "/stats/exchanges?year=2025"),
+    Row("/api/v1/stats/exchanges", "GET", ALL, "/api/v1/stats/exchanges?year=2025"),
     Row("/records/<public_id>", "GET", ALL, lambda w, r: f"/records/{w.record}"),
     Row("/healthz", "GET", ALL, "/healthz"),
     Row("/static/<path:filename>", "GET", ALL, "/static/site.css"),
@@ -217,6 +232,10 @@ ROWS = [
         lambda w, r: {"why-reason": "授权测试"}),
     Row(f"/admin/selection/{YEAR}/correct", "POST", ADMIN, lambda w, r: f"/admin/selection/{w.published.year}/correct",
         lambda w, r: {"fix-note": "授权测试更正"}),
+    # -- technology needs (issue 12): companies and intermediaries post them; publishers see the needs their results match ----
+    Row("/needs/mine", "GET", SIGNED - {"reviewer"}, "/needs/mine"),
+    Row("/needs/new", "GET", NEED_POSTERS, "/needs/new"),
+    Row("/needs/new", "POST", NEED_POSTERS, "/needs/new", lambda w, r: dict(NEED_FORM)),
     # -- subscriptions and alerts: anyone signed in keeps their own; the investor's are 404 to everyone else ----
     Row("/search/feed.atom", "GET", ALL, "/search/feed.atom?q=成果"),
     Row("/alerts", "GET", SIGNED, "/alerts"),
@@ -250,6 +269,67 @@ ROWS = [
         hidden=SIGNED - OWNER),
     Row("/api/v1/alerts", "GET", SIGNED, "/api/v1/alerts?unread=true"),
     Row("/api/v1/alerts/read", "POST", SIGNED, "/api/v1/alerts/read", lambda w, r: {"ids": [w.match], "read": False}),
+    # instrument bookings (issue 12): the investor asks for hours on a shared instrument of the home institution; its
+    # publisher (and administrators) decide; nobody else sees a booking (404); the calendar is public, busy hours only
+    Row("/bookings", "GET", SIGNED, "/bookings?status=requested"),
+    Row("/bookings/calendar/<public_id>", "GET", ALL, lambda w, r: f"/bookings/calendar/{w.instrument}"),
+    Row("/bookings/new/<public_id>", "GET", SIGNED, lambda w, r: f"/bookings/new/{w.instrument}"),
+    Row("/bookings/new/<public_id>", "POST", SIGNED, lambda w, r: f"/bookings/new/{w.instrument}",
+        lambda w, r: {**w.booking_form(), "service_mode": "commissioned_testing", "sample": "授权测试样品"}),
+    Row(f"/bookings/{BOOKING}", "GET", PARTIES, lambda w, r: f"/bookings/{w.booking}", hidden=SIGNED - PARTIES),
+    Row(f"/bookings/{BOOKING}/approve", "POST", HOLDER, lambda w, r: f"/bookings/{w.new_booking()}/approve",
+        lambda w, r: {"approve-note": "授权测试批准"}, hidden=SIGNED - PARTIES),
+    Row(f"/bookings/{BOOKING}/propose", "POST", HOLDER, lambda w, r: f"/bookings/{w.new_booking()}/propose",
+        lambda w, r: w.booking_form("propose-"), hidden=SIGNED - PARTIES),
+    Row(f"/bookings/{BOOKING}/reject", "POST", HOLDER, lambda w, r: f"/bookings/{w.new_booking()}/reject",
+        lambda w, r: {"reject-note": "授权测试拒绝"}, hidden=SIGNED - PARTIES),
+    Row(f"/bookings/{BOOKING}/accept", "POST", OWNER, lambda w, r: f"/bookings/{w.new_booking('proposed')}/accept", hidden=SIGNED - PARTIES),
+    Row(f"/bookings/{BOOKING}/cancel", "POST", PARTIES, lambda w, r: f"/bookings/{w.new_booking()}/cancel", hidden=SIGNED - PARTIES),
+    Row(f"/bookings/{BOOKING}/complete", "POST", HOLDER, lambda w, r: f"/bookings/{w.new_booking('started')}/complete",
+        lambda w, r: {"complete-hours_used": "1", "complete-fee": "200"}, hidden=SIGNED - PARTIES),
+    Row("/api/v1/bookings", "GET", SIGNED, "/api/v1/bookings?side=holder"),
+    Row("/api/v1/instruments/<public_id>/bookings", "POST", SIGNED, lambda w, r: f"/api/v1/instruments/{w.instrument}/bookings",
+        lambda w, r: {**w.booking_json(), "sample": "授权测试样品", "service_mode": "self_operation"}),
+    Row("/api/v1/instruments/<public_id>/calendar", "GET", ALL, lambda w, r: f"/api/v1/instruments/{w.instrument}/calendar"),
+    Row(f"/api/v1/bookings/{BOOKING}", "GET", PARTIES, lambda w, r: f"/api/v1/bookings/{w.booking}", hidden=SIGNED - PARTIES),
+    Row(f"/api/v1/bookings/{BOOKING}/approve", "POST", HOLDER, lambda w, r: f"/api/v1/bookings/{w.new_booking()}/approve",
+        lambda w, r: {"note": "授权测试批准"}, hidden=SIGNED - PARTIES),
+    Row(f"/api/v1/bookings/{BOOKING}/propose", "POST", HOLDER, lambda w, r: f"/api/v1/bookings/{w.new_booking()}/propose",
+        lambda w, r: w.booking_json(), hidden=SIGNED - PARTIES),
+    Row(f"/api/v1/bookings/{BOOKING}/reject", "POST", HOLDER, lambda w, r: f"/api/v1/bookings/{w.new_booking()}/reject",
+        lambda w, r: {"note": "授权测试拒绝"}, hidden=SIGNED - PARTIES),
+    Row(f"/api/v1/bookings/{BOOKING}/accept", "POST", OWNER, lambda w, r: f"/api/v1/bookings/{w.new_booking('proposed')}/accept",
+        hidden=SIGNED - PARTIES),
+    Row(f"/api/v1/bookings/{BOOKING}/cancel", "POST", PARTIES, lambda w, r: f"/api/v1/bookings/{w.new_booking()}/cancel",
+        hidden=SIGNED - PARTIES),
+    Row(f"/api/v1/bookings/{BOOKING}/complete", "POST", HOLDER, lambda w, r: f"/api/v1/bookings/{w.new_booking('started')}/complete",
+        lambda w, r: {"hours_used": 1, "fee": 200}, hidden=SIGNED - PARTIES),
+    # inquiries and feedback (issue 12): an inquiry is 404 to all but its parties; each status or broker row acts on a new one
+    Row("/inquiries", "GET", SIGNED, "/inquiries?box=received&status=sent"),
+    Row("/inquiries/new/<public_id>", "GET", SENDERS, lambda w, r: f"/inquiries/new/{w.record}"),
+    Row("/inquiries/new/<public_id>", "POST", SENDERS, lambda w, r: f"/inquiries/new/{w.record}",
+        lambda w, r: {"subject": "矩阵洽谈", "body": "希望合作"}),
+    Row(f"/inquiries/{INQUIRY}", "GET", INQUIRY_PARTIES, lambda w, r: f"/inquiries/{w.inquiry}", hidden=SIGNED - INQUIRY_PARTIES),
+    Row(f"/inquiries/{INQUIRY}/messages", "POST", INQUIRY_PARTIES, lambda w, r: f"/inquiries/{w.inquiry}/messages",
+        lambda w, r: {"body": "矩阵消息"}, hidden=SIGNED - INQUIRY_PARTIES),
+    Row(f"/inquiries/{INQUIRY}/broker", "POST", INQUIRY_PARTIES, lambda w, r: f"/inquiries/{w.new_inquiry()}/broker",
+        lambda w, r: {"email": w.accounts["intermediary"].email}, hidden=SIGNED - INQUIRY_PARTIES),
+    Row(f"/inquiries/{INQUIRY}/status", "POST", INQUIRY_PARTIES, lambda w, r: f"/inquiries/{w.new_inquiry()}/status",
+        lambda w, r: {"status": "closed"}, hidden=SIGNED - INQUIRY_PARTIES),
+    Row("/records/<public_id>/feedback", "POST", SENDERS, lambda w, r: f"/records/{w.record}/feedback", lambda w, r: {"fb-reason": "price"}),
+    Row("/api/v1/inquiries", "GET", SIGNED, "/api/v1/inquiries?box=sent"),
+    Row("/api/v1/inquiries", "POST", SENDERS, "/api/v1/inquiries", lambda w, r: {"record_id": w.record, "subject": "矩阵洽谈", "body": "希望合作"}),
+    Row(f"/api/v1/inquiries/{INQUIRY}", "GET", INQUIRY_PARTIES, lambda w, r: f"/api/v1/inquiries/{w.inquiry}",
+        hidden=SIGNED - INQUIRY_PARTIES),
+    Row(f"/api/v1/inquiries/{INQUIRY}/messages", "POST", INQUIRY_PARTIES, lambda w, r: f"/api/v1/inquiries/{w.inquiry}/messages",
+        lambda w, r: {"body": "矩阵消息"}, hidden=SIGNED - INQUIRY_PARTIES),
+    Row(f"/api/v1/inquiries/{INQUIRY}/broker", "POST", INQUIRY_PARTIES, lambda w, r: f"/api/v1/inquiries/{w.new_inquiry()}/broker",
+        lambda w, r: {"email": w.accounts["intermediary"].email}, hidden=SIGNED - INQUIRY_PARTIES),
+    Row(f"/api/v1/inquiries/{INQUIRY}/status", "POST", INQUIRY_PARTIES, lambda w, r: f"/api/v1/inquiries/{w.new_inquiry()}/status",
+        lambda w, r: {"status": "closed"}, hidden=SIGNED - INQUIRY_PARTIES),
+    Row("/api/v1/records/<public_id>/feedback", "POST", SENDERS, lambda w, r: f"/api/v1/records/{w.record}/feedback",
+        lambda w, r: {"reason": "price"}),
+    Row("/api/v1/records/<public_id>/feedback", "GET", HOLDER, lambda w, r: f"/api/v1/records/{w.record}/feedback"),
     # -- the JSON API ----------------------------------------------------------------------------
     Row("/api/v1/openapi.json", "GET", ALL, "/api/v1/openapi.json"),
     Row("/api/v1/search", "GET", ALL, "/api/v1/search?q=成果"),
@@ -278,7 +358,7 @@ ROWS = [
         hidden=PUBLISHERS - ADMIN),
     Row("/api/v1/imports/<int(min=1, max=2147483647):job_id>/cancel", "POST", ADMIN, lambda w, r: f"/api/v1/imports/{w.job}/cancel",
         hidden=PUBLISHERS - ADMIN),
-    Row("/api/v1/drafts", "GET", SEES_DRAFTS | {"other"}, "/api/v1/drafts"),
+    Row("/api/v1/drafts", "GET", SIGNED, "/api/v1/drafts"),  # each lists their own: an institution's, a company's needs
     Row("/api/v1/drafts", "POST", PUBLISHERS, "/api/v1/drafts",
         lambda w, r: {"record_type": "achievement", "title": "经接口创建的草稿", "institutions": [w.home.name]}),
     Row("/api/v1/drafts/<int:draft_id>", "GET", SEES_DRAFTS, lambda w, r: f"/api/v1/drafts/{w.draft}", hidden=NOT_HOME),
@@ -349,6 +429,36 @@ ROWS = [
     Row("/api/v1/selections", "GET", ALL, "/api/v1/selections"),
     Row("/api/v1/selections/<int:year>", "GET", ALL, lambda w, r: f"/api/v1/selections/{w.published.year}"),
     Row("/api/v1/selections/<int:year>/revisions/<int:revision>", "GET", ALL, lambda w, r: f"/api/v1/selections/{w.published.year}/revisions/1"),
+    # open-licence applications (issue 12): the investor applies for open patents of the home institution, whose publisher
+    # (and administrators, who act for every holder) decide and may not apply themselves (403); the applicant may not grant
+    # nor the holder withdraw (403); to anyone else an application does not exist (404); a patent's open licence is public
+    Row("/licences/", "GET", SIGNED, "/licences/"),
+    Row("/licences/apply/<public_id>", "GET", SIGNED - HOLDER, lambda w, r: f"/licences/apply/{w.licence_patent}"),
+    Row("/licences/apply/<public_id>", "POST", SIGNED - HOLDER, lambda w, r: f"/licences/apply/{w.new_open_patent()}",
+        lambda w, r: {"licensee": "授权测试被许可公司", "confirm": "y"}),
+    Row("/licences/<int:application_id>", "GET", HOLDER | {"investor"}, lambda w, r: f"/licences/{w.licence}",
+        hidden=SIGNED - HOLDER - {"investor"}),
+    Row("/licences/<int:application_id>/grant", "POST", HOLDER, lambda w, r: f"/licences/{w.new_licence()}/grant",
+        lambda w, r: {"note": "授权测试授予"}, hidden=SIGNED - HOLDER - {"investor"}),
+    Row("/licences/<int:application_id>/refuse", "POST", HOLDER, lambda w, r: f"/licences/{w.new_licence()}/refuse",
+        lambda w, r: {"note": "授权测试拒绝"}, hidden=SIGNED - HOLDER - {"investor"}),
+    Row("/licences/<int:application_id>/withdraw", "POST", frozenset({"investor"}), lambda w, r: f"/licences/{w.new_licence()}/withdraw",
+        hidden=SIGNED - HOLDER - {"investor"}),
+    Row("/api/v1/licence-applications", "GET", SIGNED, "/api/v1/licence-applications?scope=incoming"),
+    Row("/api/v1/records/<public_id>/open-licence", "GET", ALL, lambda w, r: f"/api/v1/records/{w.licence_patent}/open-licence"),
+    Row("/api/v1/records/<public_id>/licence-applications", "POST", SIGNED - HOLDER,
+        lambda w, r: f"/api/v1/records/{w.new_open_patent()}/licence-applications", lambda w, r: {"licensee": "授权测试被许可公司"}),
+    Row("/api/v1/licence-applications/<int:application_id>", "GET", HOLDER | {"investor"},
+        lambda w, r: f"/api/v1/licence-applications/{w.licence}", hidden=SIGNED - HOLDER - {"investor"}),
+    Row("/api/v1/licence-applications/<int:application_id>/grant", "POST", HOLDER,
+        lambda w, r: f"/api/v1/licence-applications/{w.new_licence()}/grant", lambda w, r: {"note": "授权测试授予"},
+        hidden=SIGNED - HOLDER - {"investor"}),
+    Row("/api/v1/licence-applications/<int:application_id>/refuse", "POST", HOLDER,
+        lambda w, r: f"/api/v1/licence-applications/{w.new_licence()}/refuse", lambda w, r: {"note": "授权测试拒绝"},
+        hidden=SIGNED - HOLDER - {"investor"}),
+    Row("/api/v1/licence-applications/<int:application_id>/withdraw", "POST", frozenset({"investor"}),
+        lambda w, r: f"/api/v1/licence-applications/{w.new_licence()}/withdraw", lambda w, r: {},
+        hidden=SIGNED - HOLDER - {"investor"}),
 ]
 BY_KEY = {(row.rule, row.method): row for row in ROWS}
 
@@ -400,9 +510,10 @@ def world(request, tmp_path_factory) -> World:
         config = {"SEARCH_BACKEND": "elasticsearch", "SEARCH_ES_HOSTS": [request.getfixturevalue("es_url")],
                   "SEARCH_ES_NUMBER_OF_REPLICAS": 0, "SEARCH_INDEX_PREFIX": f"authz{uuid.uuid4().hex[:8]}-"}
     # SELECTION_MIN_QUOTA: a round of one candidate can be finalised; ALERTS_MAX_PER_USER: every
-    # subscription-making row of every role and test makes one for the same accounts
+    # subscription-making row of every role and test makes one for the same accounts (INQUIRY_MESSAGES_PER_HOUR: the
+    # investor's inquiries, likewise)
     app = make_app(tmp_path_factory.mktemp(f"authz-{request.param}"), *DEMO, RESET_RATE_LIMIT="1000 per minute", SELECTION_MIN_QUOTA=1,
-                   ALERTS_MAX_PER_USER=10_000, **config)
+                   ALERTS_MAX_PER_USER=10_000, INQUIRY_MESSAGES_PER_HOUR=10_000, **config)
     world = make_world(app)
     yield world
     if request.param == "elasticsearch":

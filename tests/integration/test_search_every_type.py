@@ -14,8 +14,8 @@ from tests.apps import close_app, make_app
 from web.proxies import current_search
 from web.search_options import RECORD_TYPES, SORTS
 
-DEMO = ["demo", "load", "--achievements", "40", "--patents", "30", "--instruments", "20"]
-WORDS = {"all": "技术", "achievement": "技术", "patent": "方法", "instrument": "仪", "institution": "大学"}
+DEMO = ["demo", "load", "--achievements", "40", "--patents", "30", "--instruments", "20", "--needs", "20"]
+WORDS = {"all": "技术", "achievement": "技术", "patent": "方法", "instrument": "仪", "institution": "大学", "need": "技术"}
 
 
 @pytest.fixture(scope="module", params=["sqlite", pytest.param("elasticsearch", marks=pytest.mark.es)])

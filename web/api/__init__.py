@@ -17,5 +17,8 @@ bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 # the modules attach their routes and handlers to ``bp``
 from . import account, admin, attachments, drafts, errors, imports, openapi, records, search, selection, stats, subscriptions  # noqa: E402,F401
+from . import licences  # noqa: E402,F401
+from . import inquiries  # noqa: E402,F401
+from . import bookings  # noqa: E402,F401
 
 __all__ = ["bp"]

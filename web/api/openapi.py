@@ -29,6 +29,9 @@ from ..schemas.common import BaseRecordSchema, Phone, Str, StrList, Trl, Vocab, 
 from ..schemas.search_args import SearchArgsSchema
 from ..search_options import FACETS, SORTS
 from . import admin_openapi, bp, openapi_alerts, openapi_selection, openapi_stats
+from . import openapi_inquiries
+from . import openapi_licences
+from . import openapi_bookings
 from .common import PUBLIC_ID_PATTERN
 from .openapi_attachments import COMPONENTS as ATTACHMENT_COMPONENTS
 from .openapi_attachments import paths as attachment_paths
@@ -476,6 +479,9 @@ def _paths(plugin: MarshmallowPlugin) -> dict[str, dict[str, Any]]:
         **openapi_selection.paths(),
         **openapi_stats.paths(_search_parameters(plugin), _responses, _json, _ref),
         **openapi_alerts.paths(query),
+        **openapi_inquiries.paths(query, public_id),
+        **openapi_licences.paths(query),
+        **openapi_bookings.paths(query),
     }
 
 
@@ -502,7 +508,8 @@ def openapi_document() -> dict[str, Any]:
         ("ImportJob", ImportJobSchema), ("Me", MeSchema), ("Token", TokenSchema), ("NewToken", NewTokenSchema),
         ("TokenCreate", TokenCreateSchema), ("Draft", DraftSchema), ("DraftSummary", DraftSummarySchema),
         ("Message", MessageSchema), ("Version", VersionSchema), ("VersionDetail", VersionDetailSchema), *ATTACHMENT_COMPONENTS,
-        *admin_openapi.COMPONENTS, *openapi_alerts.COMPONENTS,
+        *admin_openapi.COMPONENTS, *openapi_alerts.COMPONENTS, *openapi_inquiries.COMPONENTS, *openapi_licences.COMPONENTS,
+        *openapi_bookings.COMPONENTS,
     ):
         spec.components.schema(name, schema=schema)
     for name, component in openapi_selection.components(plugin).items():
@@ -510,6 +517,10 @@ def openapi_document() -> dict[str, Any]:
     for name, component in openapi_stats.components().items():
         spec.components.schema(name, component=component)
     for name, component in openapi_alerts.components(plugin).items():
+        spec.components.schema(name, component=component)
+    for name, component in openapi_licences.components(plugin).items():
+        spec.components.schema(name, component=component)
+    for name, component in openapi_bookings.components(plugin).items():
         spec.components.schema(name, component=component)
     _record_components(spec, inputs)
     spec.components.security_scheme("bearerAuth", {
@@ -533,6 +544,9 @@ def openapi_document() -> dict[str, Any]:
     spec.tag(openapi_selection.TAG)
     spec.tag(openapi_stats.TAG)
     spec.tag(openapi_alerts.TAG)
+    spec.tag(openapi_inquiries.TAG)
+    spec.tag(openapi_licences.TAG)
+    spec.tag(openapi_bookings.TAG)
     spec.tag({"name": "meta", "description": "本 API 的说明 / about this API"})
     doc = spec.to_dict()
     doc["components"]["schemas"].update(inputs.to_dict()["components"]["schemas"])

@@ -8,6 +8,7 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 
 from ..schemas.subscription import SubscriptionSchema
 from .openapi_attachments import _errors, _json, _ref  # the document's shared helpers
+from .openapi_parts import BAD_JSON, NOT_JSON, json_body
 from .subscription_schemas import AlertPageSchema, AlertSchema, InboxArgsSchema, MarkReadResultSchema, MarkReadSchema, SubscriptionOutSchema
 
 TAG = {"name": "subscriptions", "description": "检索订阅与提醒：保存检索，新记录发布时经邮件、Webhook 或私有 Atom 源提醒；站内提醒 / "
@@ -37,11 +38,10 @@ def components(plugin: MarshmallowPlugin) -> dict[str, dict[str, Any]]:
 def paths(query: Callable[[Any], list[dict[str, Any]]]) -> dict[str, dict[str, Any]]:
     """The path items, keyed like ``openapi._paths`` (without the /api/v1 prefix)."""
     sub_id = {"in": "path", "name": "sub_id", "required": True, "description": "订阅编号 / subscription id", "schema": ID}
-    body = lambda name: {"required": True, "content": {"application/json": {"schema": _ref(name)}}}  # noqa: E731
+    body = json_body
     location = {"Location": {"description": "新订阅的地址 / where it is", "schema": {"type": "string", "format": "uri"}}}
     not_found = "订阅不存在，或不是您的 / no such subscription, or not yours"
-    bad_json = "JSON 无法解析 / malformed JSON"
-    not_json = "请求体应为 JSON / send the body as application/json"
+    bad_json, not_json = BAD_JSON, NOT_JSON
     invalid = ("数据校验未通过，details 逐字段说明（如未知的筛选条件、内网或回环的 Webhook 地址、订阅数已达上限）/ validation failed; "
                "`details` lists each field (an unknown filter, a webhook address on a private or loopback network, too many "
                "subscriptions)")

@@ -1,10 +1,13 @@
-"""The statistics' part of the OpenAPI document (``stats.py``'s route), merged into it by
-``openapi.py``: the answer's schema and the path, whose parameters are the search's own."""
+"""The statistics' part of the OpenAPI document (``stats.py``'s routes), merged into it by
+``openapi.py``: the answers' schemas and the paths, ``/stats`` with the search's own parameters
+and ``/stats/exchanges`` with a year."""
 from __future__ import annotations
 
 import copy
 from typing import Any
 
+from ..exchange_stats_options import STATUS, TOP
+from ..services.exchange_stats import MAX_YEAR, MIN_YEAR
 from ..stats_options import DASHBOARDS, MEASURES, STATS_TYPES
 
 TAG = {"name": "statistics", "description": "统计分析：与检索相同的检索词和筛选条件，按图表分组计数 / statistics: the search's words "
@@ -58,7 +61,44 @@ def components() -> dict[str, dict[str, Any]]:
         charts={"type": "array", "items": {"$ref": "#/components/schemas/StatsChart"}},
         search={"type": "string", "description": "同一检索（站内路径）/ the same search (a path)"},
     )
-    return {"StatsBucket": bucket, "StatsChart": chart, "StatsResult": result}
+    return {"StatsBucket": bucket, "StatsChart": chart, "StatsResult": result, **exchange_components()}
+
+
+def exchange_components() -> dict[str, dict[str, Any]]:
+    """``/stats/exchanges``: counts and sums from the store; no company or person in them."""
+    money = {"type": "number", "minimum": 0, "description": "元 / CNY"}
+    count = {"type": "integer", "minimum": 0}
+    label = {"type": "string", "description": "按请求语言的名称 / its name in the request's language"}
+    status = _obj(["key", "label", "count"], key={"type": "string", "enum": list(STATUS)}, label=label, count=count)
+    group = _obj(["key", "label", "count", "amount"],
+                 key={"type": "string", "description": "代码表中的代码；unknown 为未注明 / the vocabulary code; `unknown`: not stated"},
+                 label=label, count={**count, "description": "达成的协议数 / agreements reached"},
+                 amount={**money, "description": "协议金额之和（未填写金额的协议不计入）/ the agreements' amounts added up (CNY; an "
+                                                 "agreement without one adds nothing)"})
+    groups = {"type": "array", "items": {"$ref": "#/components/schemas/ExchangeGroup"}}
+    record = {"type": "string", "pattern": r"^[a-z]+-[1-9][0-9]*$", "description": "记录编号 / the record's public id"}
+    path = {"type": "string", "description": "记录页面（站内路径）/ the record's page (a path)"}
+    patent = _obj(["id", "title", "licences", "fees", "url"], id=record, title={"type": "string"}, licences=count, fees=money, url=path)
+    instrument = _obj(["id", "name", "hours", "bookings", "fees", "url"], id=record, name={"type": "string"},
+                      hours={"type": "number", "minimum": 0}, bookings=count, url=path,
+                      fees={**money, "nullable": True, "description": "服务收费之和，仅向登录会员给出 / fees charged, added up (CNY); "
+                                                                   "signed-in members only, null for others"})
+    result = _obj(
+        ["year", "years", "inquiries", "agreements", "licences", "bookings"],
+        year={"type": "integer", "nullable": True, "description": "所统计的年份；null 为全部年份 / the year counted; null: every year"},
+        years={"type": "array", "items": {"type": "integer"}, "description": "有数据的年份（从新到旧）/ the years with figures, newest first"},
+        inquiries=_obj(["total", "by_status"], total=count, by_status={"type": "array", "items": status}),
+        agreements=_obj(["count", "amount", "by_mode", "by_field", "by_city"], count=count, amount=money,
+                        by_mode=groups, by_field=groups, by_city=groups),
+        licences=_obj(["count", "fees", "top_patents"], count={**count, "description": "授予的开放许可数 / open licences granted"},
+                      fees=money, top_patents={"type": "array", "maxItems": TOP, "items": patent}),
+        bookings=_obj(["count", "hours", "fees", "top_instruments"], count={**count, "description": "完成的预约数 / bookings completed"},
+                      hours={"type": "number", "minimum": 0},
+                      fees={**money, "nullable": True, "description": "服务收费之和，仅向登录会员给出 / fees charged, added up (CNY); "
+                                                                   "signed-in members only, null for others"},
+                      top_instruments={"type": "array", "maxItems": TOP, "items": instrument}),
+    )
+    return {"ExchangeGroup": group, "ExchangeStats": result}
 
 
 def paths(search_parameters: list[dict[str, Any]], responses, json_body, ref) -> dict[str, Any]:
@@ -69,6 +109,27 @@ def paths(search_parameters: list[dict[str, Any]], responses, json_body, ref) ->
         if p["name"] == "type":
             p["schema"]["enum"] = list(STATS_TYPES)
         params.append(p)
+    return {**_stats_path(params, responses, json_body, ref), **exchange_paths(responses, json_body, ref)}
+
+
+def exchange_paths(responses, json_body, ref) -> dict[str, Any]:
+    year = {"in": "query", "name": "year", "required": False, "schema": {"type": "integer", "minimum": MIN_YEAR, "maximum": MAX_YEAR},
+            "description": "达到该状态的年份（UTC）；不填为全部年份 / the year (UTC) the state was reached; every year when left out"}
+    return {"/stats/exchanges": {"get": {
+        "operationId": "exchange_stats", "tags": ["statistics"], "summary": "成果转化成交统计 / transfers and services",
+        "description": "平台上各方之间的往来，由数据库统计（不经检索引擎）：意向洽谈按状态（按达到当前状态的日期计年），达成的协议按转化方式、"
+                       "技术领域和所在地市（件数与金额），授予的开放许可（件数、许可费、许可最多的专利），完成的仪器预约（次数、机时、"
+                       "收费、机时最多的仪器）。只有公开的数字，不含任何单位或个人的名称。/ The exchanges between parties on the "
+                       "platform, counted from the store (not the search engine): inquiries by status (counted in the year they "
+                       "reached it), agreements by mode, field and city (counts and amounts), open licences granted (count, fees, "
+                       "most licensed patents), instrument bookings completed (count, hours, fees, instruments by hours). Public "
+                       "figures only: no company or person is named.",
+        "parameters": [year],
+        "responses": responses({"200": json_body("成交统计 / the figures", ref("ExchangeStats"))}, 422),
+    }}}
+
+
+def _stats_path(params: list[dict[str, Any]], responses, json_body, ref) -> dict[str, Any]:
     return {"/stats": {"get": {
         "operationId": "stats", "tags": ["statistics"], "summary": "统计 / statistics",
         "description": "与 /search 相同的参数；每个图表一个分组计数，由检索引擎聚合得出（Elasticsearch 聚合；嵌入式引擎为 SQL），"

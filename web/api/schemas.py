@@ -13,7 +13,8 @@ from marshmallow import EXCLUDE, Schema, fields, pre_load, validate
 from ..models.ingest import JOB_STATES
 from ..search_options import RECORD_TYPES
 
-WRITABLE_TYPES = ("achievement", "patent", "instrument", "institution")
+IMPORTABLE_TYPES = ("achievement", "patent", "instrument", "institution")
+WRITABLE_TYPES = (*IMPORTABLE_TYPES, "need")  # technology needs come by form and API, not in files
 MAX_SUGGEST = 20
 MAX_SIMILAR = 20
 
@@ -42,7 +43,7 @@ class SimilarArgsSchema(_Args):
 class ImportFormSchema(_Args):
     """The form fields of an import upload (the file itself is checked by the view)."""
 
-    record_type = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(WRITABLE_TYPES),
+    record_type = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(IMPORTABLE_TYPES),
                                 metadata={"description": "记录类型；不填则由文件判断 / record type; omitted: detected from the file"})
     default_institution = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=200),
                                         metadata={"description": "文件未注明时的默认单位 / institution for rows that name none"})

@@ -11,6 +11,7 @@ from .attachment import ACCESS_STATES, AccessRequest, Attachment, DisclosureEven
 from .ingest import HarvestSource, ImportJob, ImportRecordError, OutboxEntry
 from .institution import Institution, InstitutionRedirect
 from .instrument import Instrument
+from .need import Need, NeedMatch
 from .patent import Patent, PatentApplicant
 from .selection import (CANDIDATE_STATES, ROUND_STATES, ExpertAssignment, SelectionCandidate, SelectionEntry, SelectionList,
                         SelectionRound)
@@ -18,7 +19,7 @@ from .stats_report import StatsReport
 from .usage import USAGE_KINDS, UsageCount
 from .workflow import DRAFT_STATES, OPEN_DRAFT_STATES, DraftComment, RecordDraft, RecordVersion
 
-RECORD_CLASSES = {cls.RECORD_TYPE: cls for cls in (Achievement, Patent, Instrument, Institution)}
+RECORD_CLASSES = {cls.RECORD_TYPE: cls for cls in (Achievement, Patent, Instrument, Institution, Need)}
 BY_PREFIX = {cls.PREFIX: cls for cls in RECORD_CLASSES.values()}
 BY_INDEX = {cls.INDEX: cls for cls in RECORD_CLASSES.values()}
 
@@ -32,5 +33,5 @@ __all__ = [
     "Subscription", "SubscriptionKey", "AlertMatch", "AlertDelivery", "AlertRecordState", "FREQUENCIES", "CHANNELS",
     "DELIVERY_STATES", "ANY_KEY", "InstrumentBooking", "BookingLock", "BOOKING_STATES", "HOLDING_STATES",
     "LicenceApplication", "LICENCE_STATES", "Inquiry", "InquiryMessage", "INQUIRY_STATES", "OPEN_INQUIRY_STATES",
-    "ListingFeedback", "FEEDBACK_REASONS",
+    "ListingFeedback", "FEEDBACK_REASONS", "Need", "NeedMatch",
 ]

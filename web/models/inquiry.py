@@ -30,7 +30,9 @@ class Inquiry(db.Model):
     record_title: Mapped[str] = mapped_column(String(500), nullable=False, default="")
     record_field: Mapped[str | None] = mapped_column(String(32))  # the record's technology field when sent (counts by field)
     record_city: Mapped[str | None] = mapped_column(String(32))  # ... and its city
-    holder_institution_id: Mapped[int] = mapped_column(ForeignKey("institutions.id"), nullable=False)
+    # who answers: the institution holding a result, or (a technology need) the account that posted it
+    holder_institution_id: Mapped[int | None] = mapped_column(ForeignKey("institutions.id"))
+    holder_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     sender_id: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False, index=True)
     broker_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     subject: Mapped[str] = mapped_column(String(200), nullable=False)
@@ -45,6 +47,7 @@ class Inquiry(db.Model):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow, nullable=False)
 
     sender: Mapped["User"] = relationship(foreign_keys=[sender_id])
+    holder_user: Mapped["User | None"] = relationship(foreign_keys=[holder_user_id])
     broker: Mapped["User | None"] = relationship(foreign_keys=[broker_id])
     messages: Mapped[list["InquiryMessage"]] = relationship(order_by="InquiryMessage.id", cascade="all, delete-orphan",
                                                             back_populates="inquiry")

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import logging
 from contextlib import AbstractContextManager
+from typing import Any
 
 from flask import Flask
 
 from ..extensions import db
-from ..models import Achievement, Instrument, Patent
+from ..models import Achievement, Instrument, Need, Patent
 from . import attachment_cleanup
 from .access_requests import AccessRequestService
 from .alert_delivery import AlertDeliveryService, DeliverySettings
@@ -24,6 +25,7 @@ from .audit import AuditLog
 from .bookings import BookingService
 from .drafts import DraftService
 from .disclosures import DisclosureLog
+from .exchange_stats import ExchangeStats
 from .indexing import RecordIndexer
 from .institution_directory import InstitutionDirectory
 from .institution_merge import InstitutionMerge
@@ -32,6 +34,8 @@ from .inquiries import InquiryService
 from .licences import LicenceService
 from .links import LinkService
 from .mail import Mailer, MailSettings
+from .need_alerts import NeedAlerts
+from .need_matching import NeedMatching
 from .outbox import OutboxService
 from .records import CONFIGS, RecordService
 from .search import SearchService
@@ -50,6 +54,7 @@ log = logging.getLogger(__name__)
 DRAIN_TASK = "ingest.drain_outbox"
 MATCH_TASK = "alerts.match_records"
 MATCHED_PREFIXES = {cls.PREFIX for cls in (Achievement, Patent, Instrument)}  # institutions are not announced
+NEED_PREFIX = Need.PREFIX  # a need published: its matching results' holders are told
 
 
 class ServiceRegistry:
@@ -62,6 +67,7 @@ class ServiceRegistry:
         self.versions = RecordVersions(session, lambda rec: self.records[rec.RECORD_TYPE].dump(rec))
         self.records = {name: RecordService(config, session, self.unit_of_work, self.versions) for name, config in CONFIGS.items()}
         self.search = SearchService(backend)
+        self.need_matching = NeedMatching(self.search)  # technology needs <-> results, both ways
         self.subscription_keys = SubscriptionKeys(backend, self.search)
         self.alert_matcher = AlertMatcher(session, backend, self.search, self.subscription_keys,
                                           lambda: getattr(self, "alert_deliveries", None))
@@ -95,6 +101,7 @@ class ServiceRegistry:
         self.licences = LicenceService(session, self.audit)
         self.feedback = FeedbackService(session, self.audit)
         self.inquiries = InquiryService(session, self.audit, int(app.config.get("INQUIRY_MESSAGES_PER_HOUR", 30)))
+        self.exchange_stats = ExchangeStats(session)  # inquiries, agreements, licences, bookings counted (/stats/exchanges)
         # alert delivery: immediate alerts and digests by e-mail and webhook (claimed, retried, once each)
         alert_links = AlertLinks(app)
         self.alert_deliveries = AlertDeliveryService(
@@ -102,6 +109,7 @@ class ServiceRegistry:
             WebhookClient(float(app.config.get("ALERTS_WEBHOOK_TIMEOUT", 10)), bool(app.config.get("ALERTS_WEBHOOK_ALLOW_PRIVATE"))),
             AlertMail(alert_links, self.mailer.settings.sender, self.subscriptions.unsubscribe_token), alert_links,
             DeliverySettings.from_config(app.config), lambda: app.extensions["celery"])
+        self.need_alerts = NeedAlerts(session, self.need_matching, self.mailer, alert_links.base_url)
 
     def for_type(self, record_type: str) -> RecordService:
         return self.records[record_type]
@@ -117,14 +125,22 @@ class ServiceRegistry:
     def match_later(self, public_ids: list[str]) -> None:
         """Records just indexed: match them against the subscriptions, in a worker (publishing
         never waits for it), or here and now (``ALERTS_MATCHING = "inline"``: tests, scripts)."""
-        public_ids = [pid for pid in public_ids if pid.split("-", 1)[0] in MATCHED_PREFIXES]
+        public_ids = [pid for pid in public_ids if pid.split("-", 1)[0] in MATCHED_PREFIXES | {NEED_PREFIX}]
         mode = self.app.config.get("ALERTS_MATCHING", "task")
         if not public_ids:
             return
         if mode == "task":
             self.app.extensions["celery"].send_task(MATCH_TASK, kwargs={"ids": public_ids})
         elif mode == "inline":
-            self.alert_matcher.match_records(public_ids)
+            self.match_now(public_ids)
+
+    def match_now(self, public_ids: list[str]) -> Any:
+        """Records just indexed: results against the subscriptions (the alerts' report), and new
+        technology needs against the results, whose holders are told."""
+        needs = [pid for pid in public_ids if pid.split("-", 1)[0] == NEED_PREFIX]
+        if needs:
+            self.need_alerts.notify(needs)
+        return self.alert_matcher.match_records([pid for pid in public_ids if pid.split("-", 1)[0] in MATCHED_PREFIXES])
 
     def dispatch(self, entry_ids: list[int]) -> None:
         """After a commit: index the new outbox entries now, or ask a worker to. Failures

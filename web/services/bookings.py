@@ -14,14 +14,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import and_, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ..models import HOLDING_STATES, BookingLock, Instrument, InstrumentBooking
+from ..models import HOLDING_STATES, BookingLock, Instrument, InstrumentBooking, User
 from ..models.common import utcnow
 from .audit import AuditLog
 from .identity import Identity
+from .paging import Page, offset
 from .uow import IndexOp
 
 SERVICE_MODES = ("commissioned_testing", "self_operation", "collaborative_research")
@@ -42,10 +43,13 @@ class BookingConflict(BookingError):
         super().__init__(f"该时段已被预约（{_span(other.start_at, other.end_at)}）/ those hours are already booked "
                          f"({_span(other.start_at, other.end_at)})", code="double_booking", field="start_at")
         self.other_id = other.id
+        # the hours that clash (no one's name): pages and the API say them in the reader's time zone
+        self.start_at, self.end_at = _aware(other.start_at), _aware(other.end_at)
 
 
 def _aware(dt: datetime) -> datetime:
-    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
+    """UTC, whatever zone a caller gave (SQLite keeps no offset: a stored or compared time must be UTC)."""
+    return (dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
 
 
 def _span(start: datetime, end: datetime) -> str:
@@ -70,6 +74,13 @@ class Hours:
         if start > now + timedelta(days=MAX_AHEAD_DAYS):
             raise BookingError("最多提前一年预约 / at most a year ahead", field="start_at")
         return cls(start, end)
+
+
+def offered_modes(instrument: Instrument) -> tuple[str, ...]:
+    """The service modes a booking of this instrument may ask for: those its record offers (the
+    ``service_mode`` vocabulary), or every one when the record names none."""
+    offered = tuple(m for m in (instrument.service_modes or []) if m in SERVICE_MODES)
+    return offered or SERVICE_MODES
 
 
 def add_to_openness(instrument: Instrument, year: int, hours: float, fee: float) -> bool:
@@ -107,6 +118,49 @@ class BookingService:
             InstrumentBooking.instrument_id == instrument_id, InstrumentBooking.status.in_(HOLDING_STATES),
             InstrumentBooking.start_at < _aware(end), InstrumentBooking.end_at > _aware(start)).order_by(InstrumentBooking.start_at)))
 
+    def busy_between(self, instrument_id: int, start: datetime, end: datetime) -> InstrumentBooking | None:
+        """The first booking that holds some of these hours, if any."""
+        return next(iter(self.calendar(instrument_id, start, end)), None)
+
+    def listing(self, identity: Identity, side: str = "mine", status: str | None = None, instrument_id: int | None = None,
+                page: int = 1, size: int = 20) -> Page[InstrumentBooking]:
+        """The caller's bookings, newest first: ``mine`` (those they asked for) or ``holder`` (those
+        of their institution's instruments; an administrator's: all). Anyone else's: none."""
+        query = select(InstrumentBooking)
+        if side == "holder":
+            if not identity.is_admin:
+                if not identity.is_publisher:
+                    return Page([], 0, page, size)
+                query = query.join(Instrument, Instrument.id == InstrumentBooking.instrument_id).where(
+                    Instrument.institution_id == identity.institution_id)
+        else:
+            if identity.user_id is None:
+                return Page([], 0, page, size)
+            query = query.where(InstrumentBooking.requester_id == identity.user_id)
+        if status:
+            query = query.where(InstrumentBooking.status == status)
+        if instrument_id is not None:
+            query = query.where(InstrumentBooking.instrument_id == instrument_id)
+        total = self.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        items = self.session.scalars(query.order_by(InstrumentBooking.id.desc()).offset(offset(page, size)).limit(size))
+        return Page(list(items), int(total), page, size)
+
+    def waiting_count(self, identity: Identity, instrument: Instrument) -> int:
+        """Requests of this instrument that wait for its holder (0 for anyone but the holder)."""
+        if not identity.acts_for(instrument.institution_id):
+            return 0
+        return int(self.session.scalar(select(func.count()).select_from(InstrumentBooking).where(
+            InstrumentBooking.instrument_id == instrument.id, InstrumentBooking.status == "requested")) or 0)
+
+    def holders_to_tell(self, booking: InstrumentBooking) -> list[User]:
+        """Who decides for the instrument's holder, to be told of a new request: the active
+        publishers of its institution."""
+        institution_id = booking.instrument.institution_id
+        if institution_id is None:
+            return []
+        return list(self.session.scalars(select(User).where(User.role == "publisher", User.active.is_(True),
+                                                            User.institution_id == institution_id).order_by(User.id)))
+
     # -- requesting --------------------------------------------------------------------------------
     def request(self, identity: Identity, instrument_id: int, data: dict[str, Any], now: datetime | None = None) -> InstrumentBooking:
         uid = self._uid(identity)
@@ -117,13 +171,19 @@ class BookingService:
             raise BookingError("该仪器未对外共享 / this instrument is not shared", code="not_shared")
         if instrument.run_status not in (None, "normal"):
             raise BookingError("该仪器当前不可预约（运行状态）/ this instrument cannot be booked in its present state", code="not_running")
-        mode = data.get("service_mode") or "commissioned_testing"
+        offered = offered_modes(instrument)
+        mode = data.get("service_mode") or offered[0]
         if mode not in SERVICE_MODES:
             raise BookingError(f"未知的服务方式 / unknown service mode: {mode}", field="service_mode")
+        if mode not in offered:
+            raise BookingError(f"该仪器不提供此服务方式 / this instrument does not offer this service mode: {mode}", field="service_mode")
         hours = Hours.check(data["start_at"], data["end_at"], now)
         sample = str(data.get("sample") or "").strip()
         if not sample:
             raise BookingError("请说明样品或上机内容 / describe the samples or the work", field="sample")
+        taken = self.busy_between(instrument.id, hours.start_at, hours.end_at)
+        if taken is not None:  # asking for hours already held is pointless (approvals check again, under the lock)
+            raise BookingConflict(taken)
         booking = InstrumentBooking(instrument_id=instrument.id, requester_id=uid, start_at=hours.start_at, end_at=hours.end_at,
                                     service_mode=mode, sample=sample[:4000], purpose=(str(data.get("purpose") or "")[:4000] or None),
                                     status="requested")

@@ -12,7 +12,7 @@ from typing import Any
 
 from indexer import IndexDoc
 
-from ..models import Achievement, Institution, Instrument, Patent
+from ..models import Achievement, Institution, Instrument, Need, Patent
 
 TITLE_WEIGHT, KEYWORD_WEIGHT, INSTITUTION_WEIGHT, ALIAS_WEIGHT = 10, 5, 8, 6
 
@@ -185,6 +185,34 @@ def instrument_document(rec: Instrument) -> dict[str, Any]:
     return _drop_empty(doc)
 
 
+# a need without a deadline stays open: its open_until is this far date, so that "open on day D"
+# is one range filter (open_until >= D) on both engines
+OPEN_ENDED = date(9999, 12, 31)
+
+
+def need_document(rec: Need) -> dict[str, Any]:
+    doc = _base(rec) | {
+        "title": rec.title,
+        "title_en": rec.title_en,
+        "summary": rec.description,
+        "keywords": rec.keywords,
+        "holders": [rec.organisation] if rec.organisation else [],
+        "city": rec.city,
+        "field": rec.field,
+        "year": rec.year,
+        "industry": rec.industry,
+        "budget_min": rec.budget_min,
+        "budget_max": rec.budget_max,
+        "budget": rec.budget_max if rec.budget_max is not None else rec.budget_min,
+        "cooperation_modes": rec.cooperation_modes,
+        "deadline": _iso(rec.deadline),
+        "open_until": _iso(rec.deadline or OPEN_ENDED),
+        "suggest": _suggest(rec.status, ([rec.title], TITLE_WEIGHT), (rec.keywords, KEYWORD_WEIGHT)),
+        "display": {"deadline": _iso(rec.deadline), "organisation": rec.organisation},
+    }
+    return _drop_empty(doc)
+
+
 def institution_document(rec: Institution, counts: dict[str, int] | None = None) -> dict[str, Any]:
     counts = counts or {}
     doc = _base(rec) | {
@@ -210,6 +238,7 @@ DUMPERS = {
     "patents": patent_document,
     "instruments": instrument_document,
     "institutions": institution_document,
+    "needs": need_document,
 }
 
 

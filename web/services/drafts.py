@@ -17,16 +17,18 @@ from datetime import date, datetime, timezone
 from typing import Any
 
 from marshmallow import ValidationError
-from sqlalchemy import func, select
+from sqlalchemy import false, func, or_, select
 from sqlalchemy.orm import Session
 
 from .. import normalize
-from ..models import BY_PREFIX, OPEN_DRAFT_STATES, DraftComment, Institution, RecordDraft
+from ..models import BY_PREFIX, OPEN_DRAFT_STATES, DraftComment, Institution, RecordDraft, User
 from .audit import AuditLog
 from .identity import Identity
 from .records import PermissionDenied, RecordNotFound, RecordService, StaleRevision, holder_ids
 
 MAX_COMMENT = 4000
+OWNED_TYPES = ("need",)  # held by the account that posted them, not by an institution
+NEED_POSTERS = frozenset({"investor", "intermediary"})
 MAX_REASON = 2000
 
 
@@ -79,10 +81,27 @@ class DraftService:
 
     # -- who sees and does what ------------------------------------------------------------
     def may_see(self, identity: Identity, draft: RecordDraft) -> bool:
-        return identity.is_reviewer or (identity.is_publisher and draft.institution_id == identity.institution_id)
+        return identity.is_reviewer or self._owns(identity, draft)
 
     def may_edit(self, identity: Identity, draft: RecordDraft) -> bool:
-        return identity.is_admin or (identity.is_publisher and draft.institution_id == identity.institution_id)
+        return identity.is_admin or self._owns(identity, draft)
+
+    @staticmethod
+    def _owns(identity: Identity, draft: RecordDraft) -> bool:
+        """An institution's drafts are its publishers'; a technology need's draft is the account's that wrote it."""
+        if draft.record_type in OWNED_TYPES:
+            return identity.user_id is not None and draft.created_by == identity.user_id
+        return identity.is_publisher and draft.institution_id == identity.institution_id
+
+    @staticmethod
+    def may_post(identity: Identity, record_type: str) -> bool:
+        """Who makes drafts of a type: institution publishers of their records, companies and
+        intermediaries of technology needs, administrators of anything."""
+        if identity.is_admin:
+            return True
+        if record_type in OWNED_TYPES:
+            return bool(identity.roles & NEED_POSTERS)
+        return identity.is_publisher
 
     def get(self, identity: Identity, draft_id: int) -> RecordDraft:
         draft = self.session.get(RecordDraft, draft_id) if 0 < draft_id < 2**31 else None
@@ -96,9 +115,7 @@ class DraftService:
         (the review queue is ``status=("submitted", "in_review")``)."""
         query = select(RecordDraft).order_by(RecordDraft.updated_at.desc(), RecordDraft.id.desc()).limit(limit)
         if not identity.is_reviewer:
-            if not identity.is_publisher:
-                return []
-            query = query.where(RecordDraft.institution_id == identity.institution_id)
+            query = query.where(self._own_drafts(identity))
         if status:
             query = query.where(RecordDraft.status.in_(status))
         if record_type:
@@ -108,8 +125,17 @@ class DraftService:
     def counts(self, identity: Identity) -> dict[str, int]:
         query = select(RecordDraft.status, func.count()).group_by(RecordDraft.status)
         if not identity.is_reviewer:
-            query = query.where(RecordDraft.institution_id == identity.institution_id)
+            query = query.where(self._own_drafts(identity))
         return dict(self.session.execute(query).all())
+
+    @staticmethod
+    def _own_drafts(identity: Identity) -> Any:
+        """The condition ``_owns`` states, for a query: nothing for an identity that owns no draft."""
+        mine = (RecordDraft.record_type.in_(OWNED_TYPES) & (RecordDraft.created_by == identity.user_id)
+                if identity.user_id is not None else false())
+        if identity.is_publisher:
+            return or_(mine, RecordDraft.record_type.not_in(OWNED_TYPES) & (RecordDraft.institution_id == identity.institution_id))
+        return mine
 
     def open_draft_of(self, record: Any) -> RecordDraft | None:
         return self.session.scalar(select(RecordDraft).where(
@@ -125,6 +151,12 @@ class DraftService:
         """A publisher's draft is their institution's: it names the institution as a holder
         (added as the lead holder when missing), and may not be about another institution."""
         data = {k: v for k, v in raw.items() if k != "record_type"}
+        if record_type in OWNED_TYPES:
+            if not data.get("organisation") and identity.user_id is not None:  # a company's need names the company
+                user = self.session.get(User, identity.user_id)
+                if user is not None and user.organisation:
+                    data["organisation"] = user.organisation
+            return data
         if identity.is_admin or not identity.is_publisher:
             return data
         name = self._holder_name(identity)
@@ -157,8 +189,10 @@ class DraftService:
     def create(self, identity: Identity, record_type: str, raw: dict[str, Any], *, record_public_id: str | None = None,
                source: str = "form") -> RecordDraft:
         """A new draft: of a new record, or (``record_public_id``) an edit of a published one."""
-        if not (identity.is_admin or identity.is_publisher):
-            raise PermissionDenied("需要单位发布者账号 / drafts are made by institution publishers")
+        if not self.may_post(identity, record_type):
+            raise PermissionDenied("技术需求由企业或技术转移机构发布，其他记录由单位发布者发布 / companies and intermediaries post "
+                                   "technology needs, institution publishers the other records" if record_type in OWNED_TYPES
+                                   else "需要单位发布者账号 / drafts are made by institution publishers")
         record = None
         if record_public_id:
             cls = BY_PREFIX.get(record_public_id.split("-", 1)[0])
@@ -172,7 +206,10 @@ class DraftService:
                 raise DraftConflict(f"该记录已有未完成的修改草稿 / the record has an open draft: {open_draft.id}")
         data = self._own(identity, record_type, raw, record)
         validated = self._validate(record_type, data)
-        institution_id = identity.institution_id if identity.is_publisher else self._lead_holder(record_type, validated, record)
+        if record_type in OWNED_TYPES:
+            institution_id = None
+        else:
+            institution_id = identity.institution_id if identity.is_publisher else self._lead_holder(record_type, validated, record)
         draft = RecordDraft(record_type=record_type, record_id=record.id if record else None, institution_id=institution_id,
                             status="draft", title=self._title(record_type, validated), data=jsonable(data),
                             base_revision=record.revision_id if record else None, source=source[:200],
@@ -274,7 +311,7 @@ class DraftService:
     def _reviewer(self, identity: Identity, draft: RecordDraft) -> None:
         if not identity.is_reviewer:
             raise PermissionDenied("需要审核专家或管理员 / reviewers and administrators decide")
-        if identity.is_publisher and draft.institution_id == identity.institution_id and not identity.is_admin:
+        if self._owns(identity, draft) and not identity.is_admin:
             raise PermissionDenied("不能审核本单位的草稿 / nobody reviews their own institution's draft")
 
     def take(self, identity: Identity, draft_id: int) -> RecordDraft:
@@ -304,6 +341,8 @@ class DraftService:
         with self.unit_of_work() as uow:
             result = service.upsert(identity, validated, uow, source=f"draft:{draft.id}", review=draft, record=record)
             self.session.flush()  # a new record gets its id
+            if draft.record_type in OWNED_TYPES and result.record.owner_id is None:
+                result.record.owner_id = draft.created_by  # the account that posted the need holds it
             draft.record_id = result.record.id
             draft.status, draft.reviewed_by, draft.reviewed_at, draft.reason = "published", identity.user_id, _now(), None
             self._say(identity, draft, "approve", message)

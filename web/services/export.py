@@ -94,6 +94,16 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         C("city", "所在地市", "City", "vocab", "city"),
         LINK,
     ),
+    "need": (
+        C("title", "需求名称", "Need", width=36),
+        C("holders", "需求单位", "Company", "list", width=30),
+        C("field", "技术领域", "Technology field", "vocab", "tech_field"),
+        C("city", "所在地市", "City", "vocab", "city"),
+        C("cooperation_modes", "合作方式", "Forms of cooperation", "vocab_list", "cooperation_mode"),
+        C("budget", "预算上限(元)", "Budget up to (CNY)", "number"),
+        C("deadline", "截止日期", "Deadline", "date"),
+        LINK,
+    ),
     "all": (
         C("record_type", "类型", "Type", "vocab", "record_type"),
         C("title", "名称", "Title", width=40),

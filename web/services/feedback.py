@@ -65,6 +65,13 @@ class FeedbackService:
         self.session.commit()
         return item
 
+    def mine(self, identity: Identity, record_id: str) -> ListingFeedback | None:
+        """The feedback this identity gave on the record, if any (the record page shows it back)."""
+        if identity.user_id is None:
+            return None
+        return self.session.scalar(select(ListingFeedback).where(ListingFeedback.record_id == record_id,
+                                                                 ListingFeedback.author_id == identity.user_id))
+
     def summary(self, identity: Identity, record_id: str) -> FeedbackSummary:
         """For the record's holder (and administrators): counts per reason, and the notes."""
         record = self._record(record_id)

@@ -16,7 +16,7 @@ from ..models import BY_INDEX, BY_PREFIX, Achievement, AchievementInstitution, I
 from .documents import to_index_doc
 from .selection import selected_years
 
-INDEX_ORDER = ("institutions", "achievements", "patents", "instruments")
+INDEX_ORDER = ("institutions", "achievements", "patents", "instruments", "needs")
 BATCH = 500
 
 

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from ..models import BY_PREFIX, Achievement, Instrument, Inquiry, InquiryMessage, Patent, User
+from ..models import BY_PREFIX, Achievement, Instrument, Inquiry, InquiryMessage, Need, Patent, User
 from ..models.common import utcnow
 from .audit import AuditLog
 from .identity import Identity
@@ -57,6 +57,10 @@ class InquiryService:
 
     # -- who is who -----------------------------------------------------------------------------------
     def is_holder(self, identity: Identity, inquiry: Inquiry) -> bool:
+        """The holder institution's publishers (administrators too); for a technology need, the
+        account that posted it."""
+        if inquiry.holder_user_id is not None:
+            return identity.is_admin or identity.user_id == inquiry.holder_user_id
         return identity.acts_for(inquiry.holder_institution_id)
 
     def is_party(self, identity: Identity, inquiry: Inquiry) -> bool:
@@ -74,17 +78,20 @@ class InquiryService:
             raise LookupError(f"no inquiry {inquiry_id}")
         return inquiry
 
-    def list(self, identity: Identity, status: str | None = None) -> list[Inquiry]:
-        """The identity's inquiries: sent, brokered, or to their institution."""
+    def list(self, identity: Identity, status: str | None = None, record_id: str | None = None) -> list[Inquiry]:
+        """The identity's inquiries: sent, brokered, or to their institution (``record_id``: about
+        that record only, as its page lists them)."""
         uid = identity.user_id
         if uid is None:
             raise PermissionError("sign in to read inquiries")
-        mine = [Inquiry.sender_id == uid, Inquiry.broker_id == uid]
+        mine = [Inquiry.sender_id == uid, Inquiry.broker_id == uid, Inquiry.holder_user_id == uid]
         if identity.is_publisher:
             mine.append(Inquiry.holder_institution_id == identity.institution_id)
         query = select(Inquiry).where(or_(*mine))
         if status:
             query = query.where(Inquiry.status == status)
+        if record_id:
+            query = query.where(Inquiry.record_id == record_id)
         return list(self.session.scalars(query.order_by(Inquiry.updated_at.desc(), Inquiry.id.desc())))
 
     def transfers(self, year: int | None = None) -> dict[str, dict[str, int]]:
@@ -103,19 +110,30 @@ class InquiryService:
     # -- writing ----------------------------------------------------------------------------------------
     def send(self, identity: Identity, record_id: str, subject: str, body: str) -> Inquiry:
         uid = self._uid(identity)
-        if not (identity.roles & SENDER_ROLES):
-            raise PermissionError("companies and intermediaries send inquiries")
         record = self._record(record_id)
-        holders = sorted(holder_ids(record))
-        if not holders:
-            raise InquiryError("该记录没有可联系的单位 / this record has no institution to write to", "no_holder")
+        holder_user = None
+        if isinstance(record, Need):
+            # a need is answered by those who hold results (publishers) as well as companies and intermediaries
+            if not (identity.roles & (SENDER_ROLES | {"publisher"})):
+                raise PermissionError("institutions, companies and intermediaries answer technology needs")
+            if record.owner_id == uid:
+                raise InquiryError("不能就自己发布的需求发起洽谈 / this is your own need", "own_record")
+            if record.owner_id is None:
+                raise InquiryError("该需求没有可联系的发布者 / this need has no account to write to", "no_holder")
+            holders, holder_user = [None], record.owner_id
+        else:
+            if not (identity.roles & SENDER_ROLES):
+                raise PermissionError("companies and intermediaries send inquiries")
+            holders = sorted(holder_ids(record))
+            if not holders:
+                raise InquiryError("该记录没有可联系的单位 / this record has no institution to write to", "no_holder")
         subject = (subject or "").strip()
         if not subject:
             raise InquiryError("请填写主题 / give a subject", field="subject")
         self._check_rate(uid)
         inquiry = Inquiry(record_id=record.public_id, record_type=record.RECORD_TYPE, record_title=str(getattr(record, "title", None)
                           or getattr(record, "name", ""))[:500], record_field=getattr(record, "field", None),
-                          record_city=record_city(record), holder_institution_id=holders[0], sender_id=uid,
+                          record_city=record_city(record), holder_institution_id=holders[0], holder_user_id=holder_user, sender_id=uid,
                           subject=subject[:200], status="sent", sent_at=utcnow())
         inquiry.messages.append(InquiryMessage(author_id=uid, body=self._body(body)))
         self.session.add(inquiry)
@@ -185,7 +203,7 @@ class InquiryService:
 
     def _record(self, record_id: str) -> Any:
         cls = BY_PREFIX.get((record_id or "").split("-", 1)[0])
-        number = cls.parse_public_id(record_id) if cls in (Achievement, Patent, Instrument) else None
+        number = cls.parse_public_id(record_id) if cls in (Achievement, Patent, Instrument, Need) else None
         record = self.session.get(cls, number) if number is not None else None
         if record is None or record.status != "published":
             raise LookupError(f"no record {record_id}")

@@ -30,14 +30,14 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Column, func, select, update
+from sqlalchemy import Column, delete, func, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from .. import normalize
 from ..extensions import db
 from ..models import (
     OPEN_DRAFT_STATES, Achievement, AchievementInstitution, Institution, InstitutionRedirect, Instrument, Patent, PatentApplicant,
-    Inquiry, ListingFeedback, RecordDraft, SelectionCandidate, User,
+    Inquiry, ListingFeedback, NeedMatch, RecordDraft, SelectionCandidate, User,
 )
 from ..models.common import utcnow
 from .audit import AuditLog
@@ -58,6 +58,9 @@ HANDLED = frozenset({
     # inquiries and feedback addressed to the duplicate belong to the merged institution: its
     # publishers now answer them (neither table has a constraint the move could break)
     ("inquiries", "holder_institution_id"), ("listing_feedback", "holder_institution_id"),
+    # needs matched to the duplicate's records are the merged institution's; a match both had once
+    # (a record they held together) is kept once
+    ("need_matches", "institution_id"),
 })
 
 
@@ -234,6 +237,10 @@ class InstitutionMerge:
                 for model in (Inquiry, ListingFeedback):
                     self.session.execute(update(model).where(model.holder_institution_id == source.id)
                                          .values(holder_institution_id=target.id))
+                kept = select(NeedMatch.need_id, NeedMatch.record_id).where(NeedMatch.institution_id == target.id)
+                self.session.execute(delete(NeedMatch).where(NeedMatch.institution_id == source.id,
+                                                             tuple_(NeedMatch.need_id, NeedMatch.record_id).in_(kept)))
+                self.session.execute(update(NeedMatch).where(NeedMatch.institution_id == source.id).values(institution_id=target.id))
             for column in referencing_columns():
                 if (column.table.name, column.name) not in HANDLED:
                     self.session.execute(update(column.table).where(column == source.id).values({column.name: target.id}))

@@ -5,19 +5,21 @@ A patent can be applied for only while it is published, in force (or pending) an
 open-licence declaration that has not been withdrawn; otherwise the refusal names the reason."""
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..models import LicenceApplication, Patent
+from ..models import LicenceApplication, Patent, PatentApplicant, User
 from ..models.common import utcnow
 from .audit import AuditLog
 from .identity import Identity
 from .records import holder_ids
 
 APPLICABLE_STATUS = (None, "in_force", "pending")
+OWN_PATENT = "不能申请本单位专利的许可 / a patent your institution holds cannot be licensed to you"
 MAX_YEARS = 20  # an invention patent's whole term
 
 
@@ -45,6 +47,37 @@ def why_not_applicable(patent: Patent) -> LicenceError | None:
     return None
 
 
+PATENT_YEARS = {"invention": 20, "utility": 10, "design": 15}  # the terms of protection (Patent Law art. 42)
+TERM_YEARS = re.compile(r"(\d{1,2})\s*(?:年|years?)", re.I)
+TERM_MONTHS = re.compile(r"(\d{1,3})\s*(?:个月|months?)", re.I)
+
+
+def _years_later(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def term_end(patent: Patent, start: date) -> date:
+    """The last day of a licence from ``start`` on the declared term ("3年", "18个月"); "until the
+    patent expires" (or no term) ends with the patent's protection, at most ``MAX_YEARS`` away.
+    The apply form and the API start from it; the company may shorten it."""
+    term = str((patent.open_licence or {}).get("term") or "")
+    longest = _years_later(start, MAX_YEARS) - timedelta(days=1)
+    if m := TERM_YEARS.search(term):
+        return min(_years_later(start, max(1, int(m.group(1)))) - timedelta(days=1), longest)
+    if m := TERM_MONTHS.search(term):
+        months = start.month - 1 + max(1, int(m.group(1)))
+        later = _years_later(start.replace(day=min(start.day, 28)), months // 12).replace(month=months % 12 + 1)
+        return min(later - timedelta(days=1), longest)
+    if patent.filed_at is not None:
+        expiry = _years_later(patent.filed_at, PATENT_YEARS.get(patent.kind or "", 20)) - timedelta(days=1)
+        if expiry > start:
+            return min(expiry, longest)
+    return _years_later(start, 1) - timedelta(days=1)
+
+
 class LicenceService:
     def __init__(self, session: Session, audit: AuditLog):
         self.session = session
@@ -68,6 +101,8 @@ class LicenceService:
         patent = self.session.get(Patent, patent_id)
         if patent is None:
             raise LookupError(f"no patent {patent_id}")
+        if self.holds(identity, patent):  # a licence is taken from the holder, not by it
+            raise PermissionError(OWN_PATENT)
         if (refusal := why_not_applicable(patent)) is not None:
             raise refusal
         licensee = str(data.get("licensee") or "").strip()
@@ -117,6 +152,56 @@ class LicenceService:
         self.session.commit()
         return app
 
+    # -- what the pages, the API and the mails ask (reads only) -------------------------------------
+    def mine(self, identity: Identity, status: str | None = None, limit: int = 200) -> list[LicenceApplication]:
+        """The applications ``identity`` made, newest first."""
+        if identity.user_id is None:
+            return []
+        query = select(LicenceApplication).where(LicenceApplication.applicant_id == identity.user_id)
+        if status:
+            query = query.where(LicenceApplication.status == status)
+        return list(self.session.scalars(query.order_by(LicenceApplication.id.desc()).limit(limit)))
+
+    def incoming(self, identity: Identity, status: str | None = None, limit: int = 200) -> list[LicenceApplication]:
+        """Applications for patents ``identity`` decides on (its institution's; every one for
+        administrators), waiting ones first, then newest first."""
+        if not (identity.is_admin or identity.is_publisher):
+            return []
+        query = select(LicenceApplication)
+        if not identity.is_admin:
+            query = query.where(LicenceApplication.patent_id.in_(
+                select(PatentApplicant.patent_id).where(PatentApplicant.institution_id == identity.institution_id)))
+        if status:
+            query = query.where(LicenceApplication.status == status)
+        query = query.order_by((LicenceApplication.status == "applied").desc(), LicenceApplication.id.desc()).limit(limit)
+        return list(self.session.scalars(query))
+
+    def waiting(self, identity: Identity, patent_id: int) -> LicenceApplication | None:
+        """The caller's application for this patent that waits for the holder, if any."""
+        if identity.user_id is None:
+            return None
+        return self.session.scalar(select(LicenceApplication).where(
+            LicenceApplication.patent_id == patent_id, LicenceApplication.applicant_id == identity.user_id,
+            LicenceApplication.status == "applied").limit(1))
+
+    def waiting_count(self, patent_id: int) -> int:
+        """Applications for this patent that wait for the holder (the holder's panel shows it)."""
+        return self.session.scalar(select(func.count()).select_from(LicenceApplication).where(
+            LicenceApplication.patent_id == patent_id, LicenceApplication.status == "applied")) or 0
+
+    @staticmethod
+    def holds(identity: Identity, patent: Patent) -> bool:
+        """Whether ``identity`` decides on this patent's applications (its holder's publishers, administrators)."""
+        return identity.acts_for_any(holder_ids(patent))
+
+    def publishers_of(self, patent: Patent) -> list[User]:
+        """The active publishers of the patent's holder institutions: whom a new application is mailed to."""
+        holders = holder_ids(patent)
+        if not holders:
+            return []
+        return list(self.session.scalars(select(User).where(User.role == "publisher", User.active.is_(True),
+                                                            User.institution_id.in_(holders)).order_by(User.id)))
+
     def _decide(self, identity: Identity, app: LicenceApplication, status: str, action: str, note: str | None) -> LicenceApplication:
         app.status, app.decided_by, app.decided_at = status, identity.user_id, utcnow()
         app.holder_note = (note or "")[:4000] or None
@@ -127,7 +212,7 @@ class LicenceService:
     def _as_holder(self, identity: Identity, application_id: int) -> LicenceApplication:
         app = self.get(identity, application_id)
         if not self._is_holder(identity, app):
-            raise PermissionError("only the patent's holder decides")
+            raise PermissionError("只有专利的持有单位可以处理申请 / only the patent's holder decides")
         if app.status != "applied":
             raise LicenceError(f"申请状态为“{app.status}”，不能再处理 / the application is already {app.status}", "invalid_state")
         return app

@@ -101,4 +101,4 @@ class LinkService:
     def related(self, identity: Identity, rec: Any) -> list[Related]:
         return {
             Achievement: self.for_achievement, Patent: self.for_patent, Instrument: self.for_instrument, Institution: self.for_institution,
-        }[type(rec)](identity, rec)
+        }.get(type(rec), lambda identity, rec: [])(identity, rec)  # a need's links are its matches (web/views/needs.py)

@@ -14,8 +14,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from .. import normalize
-from ..models import (Achievement, AchievementInstitution, Institution, Instrument, InstrumentBooking, LicenceApplication, Patent,
-                      PatentApplicant, SelectionCandidate, SelectionRound)
+from ..models import (Achievement, AchievementInstitution, Institution, Instrument, InstrumentBooking, LicenceApplication, Need,
+                      Patent, PatentApplicant, SelectionCandidate, SelectionRound)
 from ..models.common import utcnow
 from ..schemas import SCHEMAS
 from .identity import Identity
@@ -199,6 +199,15 @@ def apply_institution(rec: Institution, data: dict[str, Any], resolver: Institut
         rec.credit_code = rec.credit_code.upper()
 
 
+def apply_need(rec: Need, data: dict[str, Any], resolver: InstitutionResolver) -> None:
+    for name in ("title", "title_en", "description", "field", "industry", "city", "budget_min", "budget_max", "deadline",
+                 "organisation"):
+        setattr(rec, name, data.get(name))
+    rec.keywords, rec.cooperation_modes = data.get("keywords") or [], data.get("cooperation_modes") or []
+    rec.natural_key = _need_key(data)
+    _contact(rec, data.get("contact"))
+
+
 # -- natural keys --------------------------------------------------------------------------------
 
 KeyFn = Callable[[dict[str, Any]], Any]
@@ -213,6 +222,10 @@ def _instrument_key(data: dict[str, Any], holder_key: str | None = None) -> str 
     if not data.get("asset_no") or not data.get("institution"):
         return None
     return f"{holder_key or normalize.institution_key(data['institution'])}|{normalize.clean_text(data['asset_no']).upper()}"
+
+
+def _need_key(data: dict[str, Any]) -> str:
+    return normalize.title_key(data.get("title", ""), data.get("organisation"))
 
 
 def _accept_achievement(column: str, candidate: Achievement, data: dict[str, Any]) -> bool:
@@ -328,6 +341,7 @@ CONFIGS = {
     "institution": RecordServiceConfig(
         "institution", Institution, apply_institution, (("name_key", lambda d: normalize.institution_key(d.get("name", ""))),)
     ),
+    "need": RecordServiceConfig("need", Need, apply_need, (("natural_key", _need_key),)),
 }
 
 
@@ -355,13 +369,17 @@ class RecordService:
         rec = self.session.get(self.config.model, number) if number is not None else None
         if rec is None:
             raise RecordNotFound(public_id)
-        if rec.status != "published" and not (identity.can_see_unpublished() or identity.acts_for_any(holder_ids(rec))):
+        if rec.status != "published" and not (identity.can_see_unpublished() or self.can_maintain(identity, rec)):
             raise RecordNotFound(public_id)  # withdrawn records are invisible, not forbidden
         return rec
 
     def can_maintain(self, identity: Identity, rec: Any) -> bool:
-        """Administrators, and the publishers of an institution that holds the record."""
-        return identity.is_admin or identity.acts_for_any(holder_ids(rec))
+        """Administrators, the publishers of an institution that holds the record, and the
+        account that posted a technology need (needs are held by their owner, not an institution)."""
+        if identity.is_admin or identity.acts_for_any(holder_ids(rec)):
+            return True
+        owner = getattr(rec, "owner_id", None)
+        return owner is not None and owner == identity.user_id
 
     def may_see_history(self, identity: Identity, rec: Any) -> bool:
         """The holder's publishers, reviewers and administrators read a record's versions."""

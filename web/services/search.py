@@ -256,6 +256,13 @@ class SearchService:
         items = self.backend.suggest(SuggestRequest(text, indices, size))
         return [{"text": s.text, "record_type": BY_INDEX[s.index].RECORD_TYPE, "id": s.id} for s in items]
 
-    def similar(self, identity: Identity, index: str, public_id: str, size: int = 5, indices: tuple[str, ...] = ()) -> list[dict[str, Any]]:
-        result = self.backend.similar(SimilarRequest(index, public_id, indices=indices, filters=tuple(self.visibility(identity)), size=size))
+    def similar(self, identity: Identity, index: str, public_id: str, size: int = 5, indices: tuple[str, ...] = (), *,
+                same: dict[str, str] | None = None, open_on: date | None = None) -> list[dict[str, Any]]:
+        """Records like ``public_id`` (in ``indices``, default its own index). ``same``: only those
+        whose field has this value (the matching's "same field", "same city"); ``open_on``: only
+        technology needs still open that day."""
+        filters = [*self.visibility(identity), *(Term(name, value) for name, value in (same or {}).items() if value)]
+        if open_on is not None:
+            filters.append(Range("open_until", gte=open_on))
+        result = self.backend.similar(SimilarRequest(index, public_id, indices=indices, filters=tuple(filters), size=size))
         return [self._hit(h) for h in result.hits]

@@ -8,12 +8,17 @@ def register_blueprints(app: Flask) -> None:
     from .account import bp as account_bp
     from .alerts import bp as alerts_bp
     from .attachments import bp as attachments_bp
+    from .bookings import bp as bookings_bp
     from .disclosures import bp as disclosures_bp
     from .admin import bp as admin_bp
     from .export import bp as export_bp
     from .health import bp as health_bp
     from .holder_stats import bp as holder_stats_bp
     from .imports import bp as imports_bp
+    from .inquiries import bp as inquiries_bp
+    from .feedback import bp as feedback_bp
+    from .licences import bp as licences_bp
+    from .needs import bp as needs_bp
     from .publish import bp as publish_bp
     from .records import bp as records_bp
     from .search import bp as search_bp
@@ -25,6 +30,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(search_bp)
     app.register_blueprint(records_bp)
     app.register_blueprint(imports_bp)
+    app.register_blueprint(licences_bp)
     app.register_blueprint(account_bp)
     app.register_blueprint(publish_bp)
     app.register_blueprint(holder_stats_bp)
@@ -36,6 +42,10 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(selection_bp)
     app.register_blueprint(stats_bp)
     app.register_blueprint(alerts_bp)
+    app.register_blueprint(bookings_bp)
+    app.register_blueprint(inquiries_bp)
+    app.register_blueprint(feedback_bp)
+    app.register_blueprint(needs_bp)
 
     from ..auth import apply_throttles
     from ..templating import register_template_helpers

@@ -55,17 +55,17 @@ def desk():
 
 # -- the record form ---------------------------------------------------------------------------
 
-def _form_page(record_type: str, *, values: dict[str, str], problems: list[tuple[str, str]] = (), status: int = 200,
+def form_page(record_type: str, *, values: dict[str, str], problems: list[tuple[str, str]] = (), status: int = 200,
                action: str, title: str, revision: int | None = None, draft: RecordDraft | None = None, record=None,
-               notice: str | None = None, changes=None):
+               notice: str | None = None, changes=None, cancel: str | None = None):
     errors, general = record_form.errors_by_field(record_type, list(problems))
     fields = record_form.record_fields(record_type, values, errors, lang())
     return render_template("publish/form.html", record_type=record_type, fields=fields, general=general, action=action,
-                           title=title, revision=revision, draft=draft, record=record, notice=notice, changes=changes,
+                           title=title, revision=revision, draft=draft, record=record, notice=notice, changes=changes, cancel=cancel,
                            labels=record_form.field_labels(record_type, lang()), values=record_form.value_labels(record_type, lang())), status
 
 
-def _read_form(record_type: str) -> tuple[dict[str, str], dict | None, list[tuple[str, str]]]:
+def read_form(record_type: str) -> tuple[dict[str, str], dict | None, list[tuple[str, str]]]:
     """(the values as typed, the schema input or None, the problems of reading the cells). The
     schema's own checks run in the service, after a publisher's institution is filled in."""
     values = record_form.values_from_form(record_type, request.form)
@@ -102,14 +102,14 @@ def new(record_type: str):
     title = gettext("新建%(type)s", type=current_label(record_type))
     action = url_for("publish.new", record_type=record_type)
     if request.method == "GET":
-        return _form_page(record_type, values=_own_values(identity, record_type), action=action, title=title)
-    values, data, problems = _read_form(record_type)
+        return form_page(record_type, values=_own_values(identity, record_type), action=action, title=title)
+    values, data, problems = read_form(record_type)
     if data is None:
-        return _form_page(record_type, values=values, problems=problems, status=422, action=action, title=title)
+        return form_page(record_type, values=values, problems=problems, status=422, action=action, title=title)
     try:
         draft = current_services.drafts.create(identity, record_type, data, source="form")
     except ValidationError as exc:
-        return _form_page(record_type, values=values, problems=error_list(exc.messages), status=422, action=action, title=title)
+        return form_page(record_type, values=values, problems=error_list(exc.messages), status=422, action=action, title=title)
     db.session.commit()
     flash(gettext("草稿已保存。检查预览无误后请提交审核。"), "ok")
     return redirect(url_for("publish.draft", draft_id=draft.id), code=303)
@@ -158,21 +158,21 @@ def edit_draft(draft_id: int):
     if request.method == "GET":
         view = drafts.view(identity, d)
         values = record_form.values_from_record(d.record_type, view.preview or {})
-        return _form_page(d.record_type, values=values, action=action, title=title, revision=d.revision, draft=d,
+        return form_page(d.record_type, values=values, action=action, title=title, revision=d.revision, draft=d,
                           problems=view.problems)
-    values, data, problems = _read_form(d.record_type)
+    values, data, problems = read_form(d.record_type)
     revision = request.form.get("revision", type=int)
     if data is None:
-        return _form_page(d.record_type, values=values, problems=problems, status=422, action=action, title=title,
+        return form_page(d.record_type, values=values, problems=problems, status=422, action=action, title=title,
                           revision=revision, draft=d)
     try:
         drafts.update(identity, d.id, data, expected_revision=revision)
     except StaleDraft as exc:
         notice = gettext("草稿已被他人修改（可能是审核意见后的修改）。下面是您填写的内容，请核对后再次保存。")
-        return _form_page(d.record_type, values=values, status=409, action=action, title=title, revision=exc.current.revision,
+        return form_page(d.record_type, values=values, status=409, action=action, title=title, revision=exc.current.revision,
                           draft=d, notice=notice)
     except DraftConflict as exc:
-        return _form_page(d.record_type, values=values, status=409, action=action, title=title, revision=revision, draft=d,
+        return form_page(d.record_type, values=values, status=409, action=action, title=title, revision=revision, draft=d,
                           notice=str(exc))
     db.session.commit()
     flash(gettext("草稿已保存。"), "ok")
@@ -260,23 +260,23 @@ def edit_record(public_id: str):
     action = url_for("publish.edit_record", public_id=public_id)
     title = gettext("修改：%(title)s", title=getattr(rec, "title", None) or getattr(rec, "name", ""))
     if request.method == "GET":
-        return _form_page(cls.RECORD_TYPE, values=record_form.values_from_record(cls.RECORD_TYPE, service.dump(rec)),
+        return form_page(cls.RECORD_TYPE, values=record_form.values_from_record(cls.RECORD_TYPE, service.dump(rec)),
                           action=action, title=title, revision=rec.revision_id, record=rec)
-    values, data, problems = _read_form(cls.RECORD_TYPE)
+    values, data, problems = read_form(cls.RECORD_TYPE)
     revision = request.form.get("revision", type=int)
     if data is None:
-        return _form_page(cls.RECORD_TYPE, values=values, problems=problems, status=422, action=action, title=title,
+        return form_page(cls.RECORD_TYPE, values=values, problems=problems, status=422, action=action, title=title,
                           revision=revision, record=rec)
     if revision is not None and revision != rec.revision_id:
         before = current_services.versions.get(rec.RECORD_TYPE, rec.id, revision)
         notice = gettext("您开始修改后，这条记录已被他人更新。下表是对方的改动；请核对您的内容后再保存。")
-        return _form_page(cls.RECORD_TYPE, values=values, status=409, action=action, title=title, revision=rec.revision_id,
+        return form_page(cls.RECORD_TYPE, values=values, status=409, action=action, title=title, revision=rec.revision_id,
                           record=rec, notice=notice, changes=diff(before.data if before else None, service.dump(rec)))
     if identity.is_admin:
         try:
             service.update(identity, public_id, data, expected_revision=revision)
         except ValidationError as exc:
-            return _form_page(cls.RECORD_TYPE, values=values, problems=error_list(exc.messages), status=422, action=action,
+            return form_page(cls.RECORD_TYPE, values=values, problems=error_list(exc.messages), status=422, action=action,
                               title=title, revision=revision, record=rec)
         current_services.audit.record(identity, "record.update", public_id, {"revision": rec.revision_id})
         db.session.commit()
@@ -285,7 +285,7 @@ def edit_record(public_id: str):
     try:
         d = current_services.drafts.create(identity, cls.RECORD_TYPE, data, record_public_id=public_id, source="form")
     except ValidationError as exc:
-        return _form_page(cls.RECORD_TYPE, values=values, problems=error_list(exc.messages), status=422, action=action,
+        return form_page(cls.RECORD_TYPE, values=values, problems=error_list(exc.messages), status=422, action=action,
                           title=title, revision=revision, record=rec)
     db.session.commit()
     flash(gettext("修改已保存为草稿：审核通过前，公开的仍是原来的版本。"), "ok")

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, render_template, request
 
 from .. import presenters
-from ..models import BY_PREFIX, Achievement, Institution, Instrument, Patent
+from ..models import BY_PREFIX, Achievement, Institution, Instrument, Need, Patent
 from ..proxies import current_services
 from ..security import current_identity
 from .attachments import attachment_section
@@ -21,6 +21,8 @@ def holders_of(rec) -> list[tuple[str, str | None]]:
         return [(a.name, a.institution.public_id if a.institution else None) for a in rec.applicants]
     if isinstance(rec, Instrument):
         return [(rec.institution.name, rec.institution.public_id)] if rec.institution else []
+    if isinstance(rec, Need):
+        return [(rec.organisation, None)]
     return []
 
 

@@ -151,3 +151,7 @@ def echarts() -> Response:
         abort(404)
     # the URL carries the version (?v=), so a new version is a new URL
     return send_file(path, mimetype="text/javascript", max_age=365 * 24 * 3600)
+
+
+# the exchanges between parties (/stats/exchanges), a tab of these pages counted from the store
+from . import exchange_stats  # noqa: E402,F401
