@@ -13,6 +13,7 @@ import sqlite3
 import threading
 import time
 from collections import Counter, OrderedDict
+from contextlib import contextmanager
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime, timezone
 from pathlib import Path
@@ -143,6 +144,20 @@ class SqliteFtsBackend(SearchBackend):
         return schema.tables()
 
     # -- write generations and the result cache ----------------------------------------------
+    @contextmanager
+    def _immediate(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction: BEGIN IMMEDIATE takes the write lock at once (two writers queue
+        on the busy timeout instead of failing to upgrade a read lock), COMMIT when the block
+        ends, ROLLBACK when it raises anything."""
+        conn = self.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
     def _bump(self, schema: SqliteIndexSchema) -> None:
         """Called inside every write transaction: readers see the new data and the new
         generation together."""
@@ -187,8 +202,7 @@ class SqliteFtsBackend(SearchBackend):
                 self._add_missing_columns(schema)
                 continue
             stamp = datetime.now(timezone.utc).strftime("%Y%m%d%H%M%S%f")
-            conn.execute("BEGIN IMMEDIATE")
-            try:
+            with self._immediate():
                 for stmt in schema.ddl(stamp=stamp):
                     conn.execute(stmt)
                 self._create_vocab(schema)
@@ -196,10 +210,6 @@ class SqliteFtsBackend(SearchBackend):
                     f"INSERT OR REPLACE INTO {META_TABLE} VALUES (?, ?, ?, ?)",
                     (self.prefix + name, schema.spec.version, schema.base, stamp),
                 )
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
             created.append(name)
         return created
 
@@ -212,16 +222,11 @@ class SqliteFtsBackend(SearchBackend):
         if not missing:
             return
         stamp = datetime.now(timezone.utc).strftime("%Y%m%d%H%M%S%f")
-        self.conn.execute("BEGIN IMMEDIATE")
-        try:
+        with self._immediate():
             have = {row[1] for row in self.conn.execute(f"PRAGMA table_info({t.docs})")}  # another process may have added them
             for stmt in schema.add_columns([f for f in missing if schema.column(f.path) not in have], stamp):
                 self.conn.execute(stmt)
             self._bump(schema)
-            self.conn.execute("COMMIT")
-        except BaseException:
-            self.conn.execute("ROLLBACK")
-            raise
 
     def _create_vocab(self, schema: SqliteIndexSchema) -> None:
         t = schema.tables()
@@ -239,17 +244,12 @@ class SqliteFtsBackend(SearchBackend):
         conn = self.conn
         for name in names or self.catalog.names():
             schema = self._schema(name)
-            conn.execute("BEGIN IMMEDIATE")
-            try:
+            with self._immediate():
                 self._drop_tables(schema)
                 self._drop_tables(schema, REBUILD_SUFFIX)
                 self._bump(schema)
                 if conn.execute("SELECT 1 FROM sqlite_master WHERE name=?", (META_TABLE,)).fetchone():
                     conn.execute(f"DELETE FROM {META_TABLE} WHERE name=?", (self.prefix + name,))
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
 
     def refresh(self, index: str | None = None) -> None:
         """Committed writes are visible at once; nothing to do."""
@@ -258,25 +258,18 @@ class SqliteFtsBackend(SearchBackend):
         schema = self._schema(index)
         conn = self.conn
         stamp = datetime.now(timezone.utc).strftime("%Y%m%d%H%M%S%f")
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with self._immediate():
             self._drop_tables(schema, REBUILD_SUFFIX)
             for stmt in schema.ddl(REBUILD_SUFFIX, stamp):
                 conn.execute(stmt)
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
         try:
             report = self._write(schema, schema.tables(REBUILD_SUFFIX), documents)
         except BaseException:
-            conn.execute("BEGIN IMMEDIATE")
-            self._drop_tables(schema, REBUILD_SUFFIX)
-            conn.execute("COMMIT")
+            with self._immediate():
+                self._drop_tables(schema, REBUILD_SUFFIX)
             raise
         # the swap: one transaction, so readers see the old copy or the new one
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with self._immediate():
             self._drop_tables(schema)
             new, live = schema.tables(REBUILD_SUFFIX), schema.tables()
             for kind in ("docs", "src", "vals", "fts", "sugg", "tomb"):
@@ -285,10 +278,6 @@ class SqliteFtsBackend(SearchBackend):
             conn.execute(f"CREATE TABLE IF NOT EXISTS {META_TABLE} (name TEXT PRIMARY KEY, version INTEGER NOT NULL, base TEXT NOT NULL, created TEXT NOT NULL)")
             conn.execute(f"INSERT OR REPLACE INTO {META_TABLE} VALUES (?, ?, ?, ?)", (self.prefix + index, schema.spec.version, schema.base, stamp))
             self._bump(schema)
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
         self._analyze(schema)
         return report
 
@@ -446,19 +435,14 @@ class SqliteFtsBackend(SearchBackend):
         def flush() -> None:
             ready = prepare()
             for isolate in (False, True):
-                conn.execute("BEGIN IMMEDIATE")
                 try:
-                    part = store_all(ready, isolate)
-                    self._bump(schema)
-                    conn.execute("COMMIT")
+                    with self._immediate():
+                        part = store_all(ready, isolate)
+                        self._bump(schema)
                 except sqlite3.Error:
-                    conn.execute("ROLLBACK")
                     if isolate:
                         raise
-                    continue
-                except BaseException:
-                    conn.execute("ROLLBACK")
-                    raise
+                    continue  # one bad document failed the batch: again, each document in its own savepoint
                 report.merge(part)
                 break
             batch.clear()
@@ -483,8 +467,7 @@ class SqliteFtsBackend(SearchBackend):
         t = self._require(schema)
         conn = self.conn
         report = BulkReport()
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with self._immediate():
             for item in ids:
                 doc_id, version = item if isinstance(item, tuple) else (item, None)
                 row = conn.execute(f"SELECT rowid, version FROM {t.docs} WHERE id = ?", (doc_id,)).fetchone()
@@ -500,10 +483,6 @@ class SqliteFtsBackend(SearchBackend):
                     conn.execute(f"DELETE FROM {table} WHERE {col} = ?", (rowid,))
                 report.deleted += 1
             self._bump(schema)
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
         return report
 
     # -- search -----------------------------------------------------------------------------
