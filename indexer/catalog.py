@@ -67,6 +67,12 @@ class IndexSpec:
         return tuple(self.meta.get("similar_fields", ()))
 
     @property
+    def count_partition(self) -> str | None:
+        """The field every listing filters on (its status): the embedded engine keeps its facet
+        counts per value of it."""
+        return self.meta.get("count_partition")
+
+    @property
     def text_fields(self) -> list[FieldInfo]:
         return [f for f in self.fields.values() if f.is_text]
 
@@ -120,6 +126,9 @@ def load_spec(path: Path) -> IndexSpec:
     unknown = multi - set(fields)
     if unknown:
         raise ValueError(f"{path.name}: _meta.multi_valued names unknown fields {sorted(unknown)}")
+    partition = mappings.get("_meta", {}).get("count_partition")
+    if partition is not None and (partition not in fields or not fields[partition].is_scalar or fields[partition].multi):
+        raise ValueError(f"{path.name}: _meta.count_partition must name a single-valued keyword field, not {partition!r}")
     return IndexSpec(m["name"], int(m["version"]), body, fields)
 
 

@@ -8,7 +8,8 @@
 * ``<base>_fts``: an FTS5 table with one column per text field, holding the tokens produced
   by :mod:`indexer.analysis` (bigrams for Chinese, stemmed words for English);
 * ``<base>_sugg``: completion inputs with a normalised prefix key and their weights;
-* ``<base>_tomb``: versions of deleted documents, so a late older write cannot resurrect one.
+* ``<base>_tomb``: versions of deleted documents, so a late older write cannot resurrect one;
+* ``<base>_counts`` and ``<base>_counted``: facet counts kept at write time (see :mod:`.counts`).
 """
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from ..catalog import NUMERIC_TYPES, FieldInfo, IndexSpec
 
 FTS_TOKENIZE = "unicode61 remove_diacritics 0 categories 'L* N* Co M*' tokenchars '.''’:·,;_'"
 VALUE_GAP = "\ue000"  # a private-use token between values of a list: phrases never span two values
-KINDS = ("docs", "src", "vals", "fts", "sugg", "tomb")
+KINDS = ("docs", "src", "vals", "fts", "sugg", "tomb", "counts", "counted")
 
 _SQL_TYPE = {"keyword": "TEXT", "date": "TEXT", "boolean": "INTEGER"} | {t: "REAL" for t in ("float", "double", "half_float")} | {
     t: "INTEGER" for t in ("integer", "long", "short", "byte")
@@ -139,6 +140,8 @@ class SqliteIndexSchema:
         props = spec.body["mappings"]["properties"]
         self.top_level = set(props)
         self.search_weights = spec.search_fields
+        partition = spec.count_partition
+        self.count_partition = partition if partition in {f.path for f in self.columns} else None
 
     def tables(self, suffix: str = "") -> TableSet:
         return TableSet(self.base + suffix)
@@ -168,10 +171,20 @@ class SqliteIndexSchema:
             f"CREATE INDEX {ident(t.raw('sugg') + '_norm_' + stamp)} ON {t.sugg} (norm)",
             f"CREATE INDEX {ident(t.raw('sugg') + '_doc_' + stamp)} ON {t.sugg} (doc)",
             f"CREATE TABLE {t.tomb} (id TEXT PRIMARY KEY, version INTEGER NOT NULL)",
+            *self.counts_ddl(suffix),
         ]
         for f in self.columns:
             stmts.append(f"CREATE INDEX {ident(t.raw('docs') + '_' + self.column(f.path) + '_' + stamp)} ON {t.docs} ({ident(self.column(f.path))})")
         return stmts
+
+    def counts_ddl(self, suffix: str = "") -> list[str]:
+        """The count tables (``IF NOT EXISTS``: an index made by an older version gets them)."""
+        t = self.tables(suffix)
+        return [
+            f"CREATE TABLE IF NOT EXISTS {t.counts} (part NOT NULL, field TEXT NOT NULL, value NOT NULL, n INTEGER NOT NULL, "
+            "PRIMARY KEY (part, field, value)) WITHOUT ROWID",
+            f"CREATE TABLE IF NOT EXISTS {t.counted} (field TEXT PRIMARY KEY)",
+        ]
 
     def add_columns(self, fields: list[FieldInfo], stamp: str) -> list[str]:
         """DDL for single-valued fields the live tables do not have yet."""
