@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 def make_csv(path: Path, n: int, seed: int) -> Path:
     from ingest import columns
-    from web.demo import generator
+    from demo import generator
 
     if path.exists():
         return path

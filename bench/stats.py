@@ -63,7 +63,7 @@ import indexer  # noqa: E402
 from indexer import IndexDoc, SearchBackend, SearchRequest, SearchResult  # noqa: E402
 from indexer.elasticsearch.compiler import compile_search  # noqa: E402
 from web import vocabularies  # noqa: E402
-from web.demo import wordbanks as wb  # noqa: E402
+from demo import wordbanks as wb  # noqa: E402
 from web.services.identity import Identity  # noqa: E402
 from web.services.search import SearchParams, SearchService  # noqa: E402
 from web.services.stats import StatsService  # noqa: E402

@@ -128,7 +128,7 @@ def demo_load(achievements: int | None, patents: int | None, instruments: int | 
               if_empty: bool) -> None:
     """Load generated demo records (deterministic for a seed) and index them."""
     from . import models
-    from .demo import generator
+    from demo import generator
 
     db.create_all()
     current_search.ensure_indices()
@@ -147,7 +147,7 @@ def demo_load(achievements: int | None, patents: int | None, instruments: int | 
     )
     # patents before achievements: achievements quote the patents their holders own
     plan = [(t, data[f"{t}s"]) for t in ("institution", "patent", "achievement", "instrument")]
-    from .demo.needs import needs as demo_needs
+    from demo.needs import needs as demo_needs
 
     plan.append(("need", demo_needs(cfg.get("DEMO_NEEDS", 0) if needs is None else needs, seed)))
     for record_type, items in plan:

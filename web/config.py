@@ -176,7 +176,7 @@ LANGUAGES = ["zh", "en"]
 DEMO_ACHIEVEMENTS = 2000
 DEMO_PATENTS = 1500
 DEMO_INSTRUMENTS = 500
-DEMO_NEEDS = 120  # companies' technology needs (web/demo/needs.py)
+DEMO_NEEDS = 120  # companies' technology needs (demo/needs.py)
 DEMO_SEED = 2024
 
 # The annual selection: the smallest quota a round may have (the provincial plan: 200 a year)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from web import normalize
-from web.demo import generator
+from demo import generator
 
 from .conftest import stack, wait_for_job
 from .test_ingest_worker import submit

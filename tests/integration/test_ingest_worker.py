@@ -14,7 +14,7 @@ import pytest
 
 from indexer import Page, SearchRequest, Text
 from tests.shared_data import require
-from web.demo import generator
+from demo import generator
 
 from .conftest import stack, wait_for_job
 

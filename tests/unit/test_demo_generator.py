@@ -1,4 +1,4 @@
-"""The demo-data generator (web/demo): determinism, schema contract, identifiers, realism."""
+"""The demo-data generator (demo/, a top-level package outside the web app): determinism, schema contract, identifiers, realism."""
 from __future__ import annotations
 
 import json
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from web.demo import generator as gen
+from demo import generator as gen
 from web.schemas import AchievementSchema, InstitutionSchema, InstrumentSchema, PatentSchema, error_list
 
 pytestmark = pytest.mark.unit
@@ -350,7 +350,7 @@ def test_throughput():
 @pytest.mark.unit
 def test_command_line_prints_json_lines():
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    proc = subprocess.run([sys.executable, "-m", "web.demo.generator", "--achievements", "5", "--patents", "3", "--instruments", "2", "--seed", "1"],
+    proc = subprocess.run([sys.executable, "-m", "demo.generator", "--achievements", "5", "--patents", "3", "--instruments", "2", "--seed", "1"],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr == ""

@@ -552,7 +552,7 @@ def test_pnnl_instrument_registry():
 # -- data -> row -> file -> reader -> schema ----------------------------------------------------
 
 def _generated(record_type: str) -> list[dict]:
-    from web.demo import generator
+    from demo import generator
 
     institutions = generator.institutions(7)
     if record_type == "institution":

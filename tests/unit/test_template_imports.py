@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from ingest.templates import example_row, template_columns, template_csv, template_xlsx
 from tests.apps import close_app, make_app
-from web.demo.generator import check_digit
+from demo.generator import check_digit
 from web.extensions import db
 from web.models import RECORD_CLASSES, ImportJob
 

@@ -8,9 +8,9 @@ reference date is fixed at 2026-06-30), and the record streams are prefix-stable
 
 The streams are generators, so millions of records can be produced without building lists::
 
-    python -m web.demo.generator --achievements 5 --patents 3 --instruments 2 --seed 1
-    python -m web.demo.generator --achievements 1000000 --no-institutions > achievements.jsonl
-    python -m web.demo.generator --out var/demo            # default dataset, one JSONL file per type
+    python -m demo.generator --achievements 5 --patents 3 --instruments 2 --seed 1
+    python -m demo.generator --achievements 1000000 --no-institutions > achievements.jsonl
+    python -m demo.generator --out var/demo            # default dataset, one JSONL file per type
 
 All contact e-mail addresses use the reserved ``example.com`` domain, so demo data can never
 mail a real person; credit codes, addresses and phone numbers are generated.
@@ -30,7 +30,7 @@ from datetime import date
 from random import Random
 from typing import Any, Iterable, Iterator
 
-from .. import vocabularies
+from web import vocabularies
 from . import wordbanks as wb
 
 REF_DATE = date(2026, 6, 30)
@@ -1654,7 +1654,7 @@ def _dump(rec: dict, record_type: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m web.demo.generator",
+    parser = argparse.ArgumentParser(prog="python -m demo.generator",
                                      description="Generate deterministic demo records as JSON Lines (record_type: institution/patent/achievement/instrument).")
     parser.add_argument("--achievements", type=int, default=None, help="number of achievements (default 2000 when no count is given)")
     parser.add_argument("--patents", type=int, default=None, help="number of patents (default 1500 when no count is given)")

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 from random import Random
 
-from .. import vocabularies
+from web import vocabularies
 from .generator import _W, DOMAINS, _domain_picker
 
 _CITY_ZH = {t.code: t.zh.removesuffix("市").removesuffix("州") for t in vocabularies.get("city")}

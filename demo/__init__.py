@@ -1,10 +1,10 @@
 """Deterministic, realistic demo data (科技成果, 专利, 大型科研仪器, 机构) for Jilin Province.
 
 Records are plain dicts in the input shape of the marshmallow schemas in :mod:`web.schemas`.
-See :mod:`web.demo.generator` for the details and the command line
-(``python -m web.demo.generator --help``).
+See :mod:`demo.generator` for the details and the command line
+(``python -m demo.generator --help``).
 
-The functions are imported lazily so that ``python -m web.demo.generator`` does not import the
+The functions are imported lazily so that ``python -m demo.generator`` does not import the
 module twice.
 """
 from __future__ import annotations
