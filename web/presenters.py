@@ -103,11 +103,13 @@ def patent_rows(d: dict[str, Any]) -> list[Row]:
         Row(_("公开日"), day(d.get("publication_date"))),
         Row(_("授权日"), day(d.get("granted_at"))),
         Row(_("摘要"), d.get("abstract"), "long"),
+        Row(_("关键词"), d.get("keywords"), "list"),
         Row(_("主权项"), d.get("first_claim"), "long"),
         Row(_("发明人"), d.get("inventors"), "list"),
         Row(_("当前权利人"), d.get("owners"), "list"),
         Row(_("主分类号"), d.get("ipc_main")),
         Row(_("分类号"), d.get("ipc"), "list"),
+        Row(_("技术领域"), _v("tech_field", d.get("field"))),
         Row(_("代理机构"), " ".join(x for x in (d.get("agency"), d.get("agent")) if x)),
         Row(_("优先权"), [" ".join(x for x in (p.get("country"), p.get("number"), p.get("date")) if x) for p in d.get("priority") or []], "list"),
         Row(_("转让/许可/质押"), f"{d.get('transfers') or 0} / {d.get('licences') or 0} / {d.get('pledges') or 0}"
@@ -122,10 +124,19 @@ def _contact(contact: dict[str, Any] | None) -> str:
     return " ".join(x for x in (contact.get("name"), contact.get("phone"), contact.get("email")) if x)
 
 
+def _instrument_class(d: dict[str, Any]) -> str:
+    """仪器分类 and its code: 质谱仪（030401）; a class outside the vocabulary (a vendor's, such
+    as BrukerFTMS) is kept only as the code, so the code alone is shown then."""
+    label, code = _v("instrument_class", d.get("instrument_class")), d.get("class_code") or ""
+    if label and code:
+        return f"{label}（{code}）" if lang() == "zh" else f"{label} ({code})"
+    return label or code
+
+
 def instrument_rows(d: dict[str, Any]) -> list[Row]:
     return rows([
         Row(_("仪器编号"), d.get("asset_no")),
-        Row(_("仪器分类"), _v("instrument_class", d.get("instrument_class"))),
+        Row(_("仪器分类"), _instrument_class(d)),
         Row(_("规格型号"), d.get("model")),
         Row(_("生产厂商"), " ".join(x for x in (d.get("manufacturer"), f"（{d['country']}）" if d.get("country") else "") if x)),
         Row(_("进口/国产"), _v("instrument_origin", d.get("origin"))),
@@ -135,12 +146,14 @@ def instrument_rows(d: dict[str, Any]) -> list[Row]:
         Row(_("服务方式"), _vs("service_mode", d.get("service_modes")), "list"),
         Row(_("主要功能"), d.get("functions"), "long"),
         Row(_("主要技术指标"), d.get("specs"), "long"),
+        Row(_("主要附件"), d.get("accessories"), "long"),
         Row(_("主要测试和研究领域"), d.get("research_areas"), "list"),
         Row(_("开放机时"), d.get("open_hours")),
         Row(_("参考收费标准"), d.get("fees"), "long"),
         Row(_("实验室"), d.get("lab")),
         Row(_("安放地址"), d.get("address")),
         Row(_("所在地市"), _v("city", d.get("city"))),
+        Row(_("购置日期"), day(d.get("purchased_at"))),
         Row(_("启用日期"), day(d.get("commissioned_at"))),
         Row(_("经费来源"), _v("instrument_funding", d.get("funding"))),
         Row(_("年开放机时"), number(d.get("annual_open_hours"))),
