@@ -154,13 +154,16 @@ class Sql:
 TRUE, FALSE = Sql("1"), Sql("0")
 
 
-def filter_sql(schema: SqliteIndexSchema, t: TableSet, f: Filter) -> Sql:
+def filter_sql(schema: SqliteIndexSchema, t: TableSet, f: Filter, plain: frozenset[str] = frozenset()) -> Sql:
+    """``plain``: fields whose column index the planner should not use for this condition
+    (SQLite's unary ``+``): a filter nearly every document passes, such as the status of a
+    public listing, would otherwise win over the index that gives the listing its order."""
     if isinstance(f, AllOf):
-        return Sql.join([filter_sql(schema, t, c) for c in f.filters], "AND", "1")
+        return Sql.join([filter_sql(schema, t, c, plain) for c in f.filters], "AND", "1")
     if isinstance(f, AnyOf):
-        return Sql.join([filter_sql(schema, t, c) for c in f.filters], "OR", "0")
+        return Sql.join([filter_sql(schema, t, c, plain) for c in f.filters], "OR", "0")
     if isinstance(f, NoneOf):
-        inner = Sql.join([filter_sql(schema, t, c) for c in f.filters], "OR", "0")
+        inner = Sql.join([filter_sql(schema, t, c, plain) for c in f.filters], "OR", "0")
         return Sql(f"NOT {inner.text}", inner.params)
     info = schema.spec.fields.get(f.field)
     if info is None:
@@ -196,14 +199,14 @@ def filter_sql(schema: SqliteIndexSchema, t: TableSet, f: Filter) -> Sql:
         else:
             where = f"v.value {cond}"
         return Sql(f"EXISTS (SELECT 1 FROM {t.vals} v WHERE v.doc = d.rowid AND v.field = ? AND {where})", [f.field, *params])
-    col = f"d.{ident(schema.column(f.field))}"
+    col = f"{'+' if f.field in plain else ''}d.{ident(schema.column(f.field))}"
     if cond is None:
         return Sql("(" + " AND ".join(f"{col} {op} ?" for op in conds) + ")", params)
     return Sql(f"{col} {cond}", params)
 
 
-def filters_sql(schema: SqliteIndexSchema, t: TableSet, filters: list[Filter]) -> Sql:
-    return Sql.join([filter_sql(schema, t, f) for f in filters], "AND", "1")
+def filters_sql(schema: SqliteIndexSchema, t: TableSet, filters: list[Filter], plain: frozenset[str] = frozenset()) -> Sql:
+    return Sql.join([filter_sql(schema, t, f, plain) for f in filters], "AND", "1")
 
 
 # -- FROM clause ----------------------------------------------------------------------------

@@ -124,7 +124,8 @@ class IndexSearcher:
             match = C.compile_match(schema, req.query)
             from_sql, base = self._from(schema, t, match)
             scope = match.expr if match.kind == "fts" else ""
-            base = base + [C.filters_sql(schema, t, list(req.filters))]
+            plain = frozenset([schema.count_partition]) if schema.count_partition and sorts and sorts[0].field != "_score" else frozenset()
+            base = base + [C.filters_sql(schema, t, list(req.filters), plain)]
             post = [C.filter_sql(schema, t, f) for f in selections.values()]
             counts = Counts(schema, t)
             kept = set()
@@ -132,17 +133,22 @@ class IndexSearcher:
                 have = {k.name for k in counts.counted(conn)}  # read in this snapshot: a rebuild may have reset them
                 kept = {k for k in wanted[name] if k.name in have}
             parts = counts.parts_of(req.filters) if kept else None
+            score = "m.score"
+            counted = [f for f in req.facets if not self._served_by_kept(schema, f, kept, parts, selections)]
+            if counted or req.sums:
+                narrow = self._narrow(schema, t, selections, counted, req.facets)
+                if match.kind == "fts" or narrow:
+                    from_sql, score = self._materialize(schema, t, from_sql, base + narrow)
+                    scope = f"{scope}\n{[c.text for c in narrow]}"
             if CountKey("") in kept and parts is not None:
                 total += sum(n for _, n in counts.rows(conn, CountKey(""), parts))
             else:
                 total += self.db.run_cached(generation, C.select("COUNT(*)", from_sql, base + post), scope)[0][0]
             if size > 0:
-                rows += self._page(schema, t, name, from_sql, base + post, sorts, after, size, offset, single)
+                rows += self._page(schema, t, name, from_sql, base + post, sorts, after, size, offset, single, score)
             for facet in req.facets:
-                key = self._facet_key(schema, facet)
-                others = [k for k in selections if k != facet.key]
-                if key is not None and key in kept and parts is not None and not others and not facet.sums:
-                    self._kept_facet(schema, counts, key, parts, facet, facet_counts[facet.key])
+                if self._served_by_kept(schema, facet, kept, parts, selections):
+                    self._kept_facet(schema, counts, self._facet_key(schema, facet), parts, facet, facet_counts[facet.key])
                     continue
                 conds = base + [C.filter_sql(schema, t, f) for k, f in selections.items() if k != facet.key]
                 self._facet(schema, t, from_sql, conds, facet, facet_counts[facet.key], generation, scope)
@@ -179,14 +185,52 @@ class IndexSearcher:
             raise QueryError(f"查询无法解析 / the query could not be parsed: {exc}", code="invalid_query") from exc
         return C.Sql(f"FROM temp.{MATCH_TABLE} m CROSS JOIN {t.docs} d ON d.rowid = m.rid"), []
 
-    def _page(self, schema, t, name, from_sql, conds, sorts, after, size, offset, single) -> list:
-        exprs = [self._sort_expr(schema, s) for s in sorts]
+    def _served_by_kept(self, schema: SqliteIndexSchema, facet: FacetSpec, kept: set[CountKey], parts, selections) -> bool:
+        key = self._facet_key(schema, facet)
+        return (key is not None and key in kept and parts is not None and not facet.sums
+                and not any(k != facet.key for k in selections))
+
+    @staticmethod
+    def _narrow(schema: SqliteIndexSchema, t: TableSet, selections: dict[str, Any], counted: list[FacetSpec],
+                facets: tuple[FacetSpec, ...]) -> list[C.Sql]:
+        """Conditions every document the counts need meets. Multi-select facets count each facet
+        with every selection but its own: a document matters when at most one selection rejects
+        it, and with one selection, when it accepts it unless that selection's own facet is
+        counted here."""
+        keys = list(selections)
+        flags = [C.filter_sql(schema, t, selections[k]) for k in keys]
+        if len(keys) == 1 and keys[0] not in {f.key for f in counted}:
+            return [flags[0]]
+        if len(keys) >= 2:
+            return [C.Sql("(" + " + ".join(f"COALESCE({f.text}, 0)" for f in flags) + f") >= {len(keys) - 1}",
+                          [p for f in flags for p in f.params])]
+        return []
+
+    def _materialize(self, schema: SqliteIndexSchema, t: TableSet, from_sql: C.Sql, conds: list[C.Sql]) -> tuple[C.Sql, str]:
+        """Copy the documents the counts need (matching rows, typed columns and score) to a
+        temporary table, once: the count, the page and each facet then scan that small table in
+        memory instead of looking every matching document up again."""
+        conn = self.db.conn
+        names = [ident(schema.column(f.path)) for f in schema.columns]
+        table = ident(f"tt_{t.base}_{len(names)}")
+        conn.execute(f"CREATE TEMP TABLE IF NOT EXISTS {table} (rid INTEGER PRIMARY KEY, id TEXT, score REAL"
+                     f"{''.join(', ' + n for n in names)})")
+        conn.execute(f"DELETE FROM temp.{table}")
+        copy = C.select(", ".join(["d.rowid", "d.id", "m.score", *(f"d.{n}" for n in names)]), from_sql, conds)
+        conn.execute(f"INSERT INTO temp.{table} (rid, id, score{''.join(', ' + n for n in names)}) {copy.text}", copy.params)
+        # its size, for the planner: without it SQLite guesses a large table and builds a Bloom
+        # filter over a whole value table to join a few hundred documents
+        conn.execute(f"ANALYZE temp.{table}")
+        return C.Sql(f"FROM temp.{table} d"), "d.score"
+
+    def _page(self, schema, t, name, from_sql, conds, sorts, after, size, offset, single, score: str) -> list:
+        exprs = [self._sort_expr(schema, s, score) for s in sorts]
         if after is not None:
             conds = conds + [self._keyset(exprs, sorts, after)]
         order = ", ".join(self._order_term(e, s) for e, s in zip(exprs, sorts))
         order = f"ORDER BY {order + ', ' if order else ''}d.id ASC LIMIT ? OFFSET ?"
         limit, off = (size, offset) if single else (offset + size, 0)
-        cols = "d.id, d.rowid, m.score" + "".join(f", {e}" for e in exprs)
+        cols = f"d.id, d.rowid, {score}" + "".join(f", {e}" for e in exprs)
         page = self.db.run(C.select(cols, from_sql, conds, order, [limit, off]))
         sources = self._sources(t, [r[1] for r in page])
         return [(name, r[0], sources[r[1]], r[2], [from_column(self._sort_info(schema, s), v) for s, v in zip(sorts, r[3:])])
@@ -213,9 +257,9 @@ class IndexSearcher:
             return _SCORE_INFO
         return schema.spec.fields.get(s.field) or _SCORE_INFO
 
-    def _sort_expr(self, schema: SqliteIndexSchema, s: Sort) -> str:
+    def _sort_expr(self, schema: SqliteIndexSchema, s: Sort, score: str = "m.score") -> str:
         if s.field == "_score":
-            return "m.score"
+            return score
         info = schema.spec.fields.get(s.field)
         if info is None or not info.is_scalar or info.multi:
             return "NULL"
@@ -290,13 +334,13 @@ class IndexSearcher:
                 counts.add(r.key, row[i * width] or 0, {name: row[i * width + 1 + j] for j, (name, _) in enumerate(sums)})
             return
         present = conds + [C.Sql(f"{value} IS NOT NULL")]
-        if info.multi:
-            # one row per (value, document) first: a list holding a value twice counts the document once
+        if info.multi and facet.kind == "year":
+            # one row per (year, document) first: two dates of one year count the document once
             sum_cols = "".join(f", {col} AS s{j}" for j, (_, col) in enumerate(sums))
             inner = C.select(f"DISTINCT {value} AS k, d.rowid AS r{sum_cols}", src, present)
             totals = "".join(f", TOTAL(s{j})" for j in range(len(sums)))
             sql = C.Sql(f"SELECT k, COUNT(*){totals} FROM ({inner.text}) GROUP BY k", inner.params)
-        else:
+        else:  # a list's values are stored once per document (the writer drops repeats)
             sql = C.select(f"{value} AS k, COUNT(*)" + "".join(f", TOTAL({col})" for _, col in sums), src, present, "GROUP BY k")
         for key, n, *added in self.db.run_cached(generation, sql, scope):
             counts.add(from_column(info, key) if facet.kind != "year" else key, n, {name: x for (name, _), x in zip(sums, added)})

@@ -66,13 +66,13 @@ def prepare(schema: SqliteIndexSchema, source: Mapping[str, Any]) -> Prepared:
                 raise ValueError_(f"field [{info.path}] holds one value, got a list (declare it in _meta.multi_valued)")
             raw = raw[0] if raw else None
         columns.append(None if raw is None else to_column(info, raw))
-    vals = []
+    vals: dict[tuple[str, Any], None] = {}  # each value once per document: facets count documents
     for info in schema.multi:
         raw = get_path(source, info.source_path)
         items = raw if isinstance(raw, list) else [raw]
         for v in dict.fromkeys(json.dumps(x, sort_keys=True) if isinstance(x, (dict, list)) else x for x in items):
             if v is not None:
-                vals.append((info.path, to_column(info, v)))
+                vals[(info.path, to_column(info, v))] = None
     texts = []
     for info in schema.text_fields:
         raw = get_path(source, info.source_path)
@@ -96,7 +96,7 @@ def prepare(schema: SqliteIndexSchema, source: Mapping[str, Any]) -> Prepared:
                 if text:
                     suggestions.append((str(text), norm_suggest(str(text)), weight))
     body = json.dumps(source, ensure_ascii=False, separators=(",", ":"), default=str)
-    return Prepared(columns, vals, texts, suggestions, body)
+    return Prepared(columns, list(vals), texts, suggestions, body)
 
 
 def _chunks(items: list, size: int = LOOKUP_CHUNK) -> Iterable[list]:
