@@ -4,6 +4,8 @@
     python -m devtools.esnode start [--port 9250] [--clean]
     python -m devtools.esnode status
     python -m devtools.esnode stop
+    python -m devtools.esnode cluster start|status|stop [--nodes 3] [--port 9270] [--clean]
+
 
 The node is the Elasticsearch 8.14.3 server from Maven Central, run in one JVM by
 ``esnode/`` (see its pom.xml for why not the codelibs runner). It binds to 127.0.0.1 only,
@@ -86,6 +88,24 @@ def _pid_file(home: Path) -> Path:
     return home / "esnode.pid"
 
 
+def _launch(home: Path, heap: str, options: list[str], java_options: tuple[str, ...] = ()) -> subprocess.Popen:
+    """One JVM running the launcher on ``home``; its pid goes to the home's pid file."""
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "tmp").mkdir(exist_ok=True)
+    classpath = f"{TARGET / 'classes'}{os.pathsep}{CLASSPATH_FILE.read_text().strip()}"
+    cmd = [
+        "java", *java_options, "-Xms256m", f"-Xmx{heap}", "-XX:+UseSerialGC", f"-Djava.io.tmpdir={home / 'tmp'}",
+        "-Dlog4j2.disable.jmx=true", "-Dfile.encoding=UTF-8",
+        "-cp", classpath, "cn.jilin.techtransfer.esnode.Main",
+        "--home", str(home), *options,
+    ]
+    with open(home / "esnode.log", "ab") as log:  # the JVM keeps its own copy of the descriptor
+        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    _pid_file(home).write_text(str(proc.pid))
+    _CHILDREN[home.resolve()] = proc
+    return proc
+
+
 def start(port: int = DEFAULT_PORT, home: Path = DEFAULT_HOME, clean: bool = False, wait: float = 180.0) -> tuple[str, bool]:
     """Start a node (or reuse a healthy one on ``port``). Returns (url, started_by_us)."""
     if health(port):
@@ -93,19 +113,7 @@ def start(port: int = DEFAULT_PORT, home: Path = DEFAULT_HOME, clean: bool = Fal
     build()
     if clean and home.exists():
         shutil.rmtree(home)
-    home.mkdir(parents=True, exist_ok=True)
-    (home / "tmp").mkdir(exist_ok=True)
-    classpath = f"{TARGET / 'classes'}{os.pathsep}{CLASSPATH_FILE.read_text().strip()}"
-    cmd = [
-        "java", "-Xms256m", f"-Xmx{HEAP}", "-XX:+UseSerialGC", f"-Djava.io.tmpdir={home / 'tmp'}",
-        "-Dlog4j2.disable.jmx=true", "-Dfile.encoding=UTF-8",
-        "-cp", classpath, "cn.jilin.techtransfer.esnode.Main",
-        "--home", str(home), "--http-port", str(port), "--transport-port", str(port + 100),
-    ]
-    with open(home / "esnode.log", "ab") as log:  # the JVM keeps its own copy of the descriptor
-        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    _pid_file(home).write_text(str(proc.pid))
-    _CHILDREN[home.resolve()] = proc
+    proc = _launch(home, HEAP, ["--http-port", str(port), "--transport-port", str(port + 100)])
     deadline = time.monotonic() + wait
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -156,11 +164,17 @@ def stop(home: Path = DEFAULT_HOME, timeout: float = 30.0) -> bool:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("command", choices=["build", "start", "stop", "status"])
-    parser.add_argument("--port", type=int, default=DEFAULT_PORT)
-    parser.add_argument("--home", type=Path, default=DEFAULT_HOME)
+    parser.add_argument("command", choices=["build", "start", "stop", "status", "cluster"])
+    parser.add_argument("action", nargs="?", choices=["start", "stop", "status"], help="with cluster: what to do")
+    parser.add_argument("--port", type=int, default=None, help=f"HTTP port (default {DEFAULT_PORT}; cluster: of its first node, 9270)")
+    parser.add_argument("--home", type=Path, default=None, help="data folder (cluster: of every node's folder)")
+    parser.add_argument("--nodes", type=int, default=3, help="cluster: how many nodes")
     parser.add_argument("--clean", action="store_true", help="start with an empty data folder")
     args = parser.parse_args(argv)
+    if args.command == "cluster":
+        return _cluster_command(args)
+    args.port = DEFAULT_PORT if args.port is None else args.port
+    args.home = DEFAULT_HOME if args.home is None else args.home
     try:
         if args.command == "build":
             build(quiet=False)
@@ -178,6 +192,35 @@ def main(argv: list[str] | None = None) -> int:
         print(exc, file=sys.stderr)
         return 2
     return 0
+
+
+def _cluster_command(args: argparse.Namespace) -> int:
+    from .escluster import DEFAULT_PORT as CLUSTER_PORT
+    from .escluster import DEFAULT_ROOT, Cluster
+
+    root = args.home or DEFAULT_ROOT
+    action = args.action or "status"
+    try:
+        if action == "start":
+            cluster = Cluster.on_ports(root, args.nodes, args.port or CLUSTER_PORT)
+            started = time.monotonic()
+            urls = cluster.start(clean=args.clean)
+            print(f"{len(urls)} nodes in {time.monotonic() - started:.0f}s: {' '.join(urls)}")
+            return 0
+        cluster = Cluster.load(root)
+        if cluster is None:
+            print(f"no cluster was started under {root}", file=sys.stderr)
+            return 1
+        if action == "stop":
+            cluster.stop()
+            print("stopped")
+            return 0
+        h = cluster.health()
+        print(json.dumps(h, indent=2) if h else f"no node answers at {' '.join(cluster.urls)}")
+        return 0 if h else 1
+    except NodeError as exc:
+        print(exc, file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":
