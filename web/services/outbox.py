@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from indexer import BackendUnavailable, SearchError
+from indexer import BackendUnavailable, BulkReport, SearchError
 
 from ..models.ingest import OutboxEntry
 from .indexing import RecordIndexer
@@ -35,6 +35,14 @@ def _now() -> datetime:
 
 def _naive(dt: datetime) -> datetime:
     return dt.replace(tzinfo=None) if dt.tzinfo else dt
+
+
+def unreachable(bulk: BulkReport) -> str | None:
+    """Why the engine stopped answering part-way through a bulk write (its ``"*"`` error), else
+    None. Then no entry of the write counts as done, whatever else the report holds: the
+    documents after the break were never sent, even when an earlier document was refused for a
+    reason of its own (a mix that once let those unsent entries leave the outbox unindexed)."""
+    return next((e.reason for e in bulk.errors if e.id == "*"), None)
 
 
 @dataclass
@@ -135,8 +143,7 @@ class OutboxService:
                 report.indexed += bulk.indexed + bulk.skipped_stale
                 report.deleted += bulk.deleted
                 failed_ids |= {e.id for e in bulk.errors}
-                if bulk.errors and all(e.retryable for e in bulk.errors) and any(e.id == "*" for e in bulk.errors):
-                    error = bulk.errors[0].reason
+                error = unreachable(bulk) or error
             by_index: dict[str, list[tuple[str, int]]] = {}
             for e in deletes:
                 by_index.setdefault(e.index, []).append((e.record_id, e.version or 0))
@@ -144,8 +151,7 @@ class OutboxService:
                 bulk = self.indexer.delete(index, items)
                 report.deleted += bulk.deleted
                 failed_ids |= {e.id for e in bulk.errors}
-                if any(e.id == "*" for e in bulk.errors):
-                    error = bulk.errors[0].reason
+                error = unreachable(bulk) or error
         except (BackendUnavailable, SearchError) as exc:
             error = str(exc)
         if error is not None:
