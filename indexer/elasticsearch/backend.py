@@ -167,6 +167,9 @@ class ElasticsearchBackend(SearchBackend):
         self._call(self.client.indices.create, index=physical, **self._body(spec, for_rebuild=True))
         try:
             report = bulk.write(self.client, physical, documents)
+            broken = next((e for e in report.errors if e.id == "*"), None)
+            if broken is not None:  # the engine stopped answering part-way: the new copy lacks the rest
+                raise BackendUnavailable(f"rebuild of {index} stopped part-way, the live index is kept: {broken.reason}")
             if report.errors and report.indexed == 0:
                 raise SearchError(f"rebuild of {index} indexed nothing: {report.errors[0].reason}")
             final = self._body(spec)["settings"]

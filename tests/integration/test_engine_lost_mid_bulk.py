@@ -1,13 +1,18 @@
-"""The outbox when Elasticsearch stops answering part-way through a drain in which it had also
-refused one document: no entry may leave the outbox unless its record reached the index."""
+"""Elasticsearch stops answering part-way through a bulk write (after one chunk was accepted,
+before the next), as when the node a client talks to dies: the outbox keeps every entry whose
+record did not reach the index, even when the engine had also refused a document of the same
+drain, and a rebuild keeps the live index instead of swapping in a partial copy."""
 from __future__ import annotations
 
 import time
 from urllib.parse import urlparse
 
+import uuid
+
 import pytest
 from sqlalchemy import select, update
 
+from indexer import BackendUnavailable, IndexDoc, get_backend
 from tests.faultproxy import FaultProxy
 
 from .conftest import stack
@@ -67,3 +72,25 @@ def test_entries_stay_when_the_engine_goes_away_after_refusing_a_document(proxy,
             assert set(db.session.scalars(select(OutboxEntry.record_id))) == {refused}
             check = current_services.indexer.check(["achievements"])[0]
             assert check.missing == [refused] and not check.stale and not check.orphans, check
+
+
+def test_a_rebuild_cut_short_keeps_the_live_index(proxy):
+    backend = get_backend("elasticsearch", {"es_hosts": proxy.url, "es_number_of_replicas": 0, "index_prefix": f"r{uuid.uuid4().hex[:8]}-"})
+    try:
+        backend.ensure_indices(["achievements"])
+        live = [IndexDoc(f"ach-{n}", 1, {"id": f"ach-{n}", "status": "published", "title": f"旧记录 {n}"}) for n in (1, 2, 3)]
+        assert backend.index_documents("achievements", live).ok
+        backend.refresh("achievements")
+        new = [IndexDoc(f"ach-{n}", 2, {"id": f"ach-{n}", "status": "published", "title": f"新记录 {n}"}) for n in range(1, RECORDS + 1)]
+        proxy.cut_requests_with(f'"_id":"ach-{RECORDS}"'.encode())  # in the second chunk
+        with pytest.raises(BackendUnavailable, match="part-way"):
+            backend.rebuild("achievements", new)
+        assert proxy.cut
+        proxy.cut_requests_with(None)
+        assert sorted(backend.iter_versions("achievements")) == [("ach-1", 1), ("ach-2", 1), ("ach-3", 1)]
+        physical = backend.client.indices.get(index=f"{backend.prefix}achievements-v*")
+        assert len(physical) == 1, physical  # the partial copy is gone
+    finally:
+        proxy.cut_requests_with(None)
+        backend.drop_indices()
+        backend.close()
