@@ -1,7 +1,7 @@
 """Several Elasticsearch nodes on loopback, one cluster: for the fault tests (a node killed while
 an import writes) and for trying replicas by hand.
 
-    python -m devtools.esnode cluster start [--nodes 3] [--port 9270] [--clean]
+    python -m devtools.esnode cluster start [--nodes 3] [--port 9280] [--clean]
     python -m devtools.esnode cluster status
     python -m devtools.esnode cluster stop
 
@@ -26,7 +26,7 @@ from pathlib import Path
 from . import esnode
 
 DEFAULT_ROOT = esnode.ROOT / "var" / "escluster"
-DEFAULT_PORT = 9270
+DEFAULT_PORT = 9280  # not 9270: tests/integration/test_ingest_worker.py starts a node of its own there
 HEAP = os.environ.get("TT_ESNODE_CLUSTER_HEAP", "512m")
 STATUS_RANK = {"red": 0, "yellow": 1, "green": 2}
 # short-lived test nodes: the C1 compiler only starts a node in about half the time on two cores

@@ -4,7 +4,7 @@
     python -m devtools.esnode start [--port 9250] [--clean]
     python -m devtools.esnode status
     python -m devtools.esnode stop
-    python -m devtools.esnode cluster start|status|stop [--nodes 3] [--port 9270] [--clean]
+    python -m devtools.esnode cluster start|status|stop [--nodes 3] [--port 9280] [--clean]
 
 
 The node is the Elasticsearch 8.14.3 server from Maven Central, run in one JVM by
@@ -166,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("command", choices=["build", "start", "stop", "status", "cluster"])
     parser.add_argument("action", nargs="?", choices=["start", "stop", "status"], help="with cluster: what to do")
-    parser.add_argument("--port", type=int, default=None, help=f"HTTP port (default {DEFAULT_PORT}; cluster: of its first node, 9270)")
+    parser.add_argument("--port", type=int, default=None, help=f"HTTP port (default {DEFAULT_PORT}; cluster: of its first node, 9280)")
     parser.add_argument("--home", type=Path, default=None, help="data folder (cluster: of every node's folder)")
     parser.add_argument("--nodes", type=int, default=3, help="cluster: how many nodes")
     parser.add_argument("--clean", action="store_true", help="start with an empty data folder")
