@@ -75,6 +75,7 @@ class Cluster:
         self.root = root
         self.name = name
         self.heap = heap
+        self.start_seconds: float | None = None  # how long the last start() took
         self.nodes = [ClusterNode(f"node-{i + 1}", root / f"node-{i + 1}", http, transport) for i, (http, transport) in enumerate(ports)]
 
     @classmethod
@@ -106,6 +107,7 @@ class Cluster:
     def start(self, clean: bool = False, wait: float = 240.0) -> list[str]:
         """Start every node at once and wait until all have joined and the cluster answers."""
         esnode.build()
+        started = time.monotonic()
         if clean and self.root.exists():
             shutil.rmtree(self.root)
         self.root.mkdir(parents=True, exist_ok=True)
@@ -119,6 +121,7 @@ class Cluster:
         except esnode.NodeError:
             self.stop()
             raise
+        self.start_seconds = time.monotonic() - started
         return self.urls
 
     def kill(self, node: ClusterNode) -> None:

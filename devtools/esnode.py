@@ -203,9 +203,8 @@ def _cluster_command(args: argparse.Namespace) -> int:
     try:
         if action == "start":
             cluster = Cluster.on_ports(root, args.nodes, args.port or CLUSTER_PORT)
-            started = time.monotonic()
             urls = cluster.start(clean=args.clean)
-            print(f"{len(urls)} nodes in {time.monotonic() - started:.0f}s: {' '.join(urls)}")
+            print(f"{len(urls)} nodes in {cluster.start_seconds:.0f}s: {' '.join(urls)}")
             return 0
         cluster = Cluster.load(root)
         if cluster is None:
