@@ -361,7 +361,7 @@ class RecordService:
 
     def _version(self, uow: UnitOfWork, rec: Any, change: str, identity: Identity, **details: Any) -> None:
         if self.versions is not None:
-            uow.register(VersionOp(rec, change, self.versions.write, actor=identity, **details))
+            uow.register(VersionOp(rec, change, self.versions, actor=identity, **details))
 
     # -- reads ------------------------------------------------------------------------------
     def get(self, identity: Identity, public_id: str) -> Any:

@@ -9,10 +9,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from ..models import RecordVersion
+from ..models.common import utcnow
 from .identity import Identity
 
 # fields every version has that say nothing about the record's content
@@ -65,15 +66,25 @@ class RecordVersions:
         self.session = session
         self.dump = dump  # record -> the API's dump of it
 
-    def write(self, record: Any, change: str, *, actor: Identity | None = None, draft_id: int | None = None,
-              revision: int | None = None, status: str | None = None) -> RecordVersion:
-        version = RecordVersion(
-            record_type=record.RECORD_TYPE, record_id=record.id, revision=revision or record.revision_id,
-            status=status or record.status, data=self.dump(record), change=change,
-            actor_id=actor.user_id if actor else None, actor=(actor.label if actor else "system")[:254], draft_id=draft_id,
-        )
+    def _row(self, record: Any, change: str, *, actor: Identity | None = None, draft_id: int | None = None,
+             revision: int | None = None, status: str | None = None) -> dict[str, Any]:
+        return {
+            "record_type": record.RECORD_TYPE, "record_id": record.id, "revision": revision or record.revision_id,
+            "status": status or record.status, "data": self.dump(record), "change": change,
+            "actor_id": actor.user_id if actor else None, "actor": (actor.label if actor else "system")[:254],
+            "draft_id": draft_id, "created_at": utcnow(),
+        }
+
+    def write(self, record: Any, change: str, **details: Any) -> RecordVersion:
+        version = RecordVersion(**self._row(record, change, **details))
         self.session.add(version)
         return version
+
+    def write_many(self, items: list[tuple[Any, str, dict[str, Any]]]) -> None:
+        """Versions of many records (an import batch) in one multi-row insert: no ORM object
+        and no flush bookkeeping per record."""
+        if items:
+            self.session.execute(insert(RecordVersion.__table__), [self._row(rec, change, **details) for rec, change, details in items])
 
     def history(self, record_type: str, record_id: int) -> list[RecordVersion]:
         return list(self.session.scalars(select(RecordVersion).where(
