@@ -10,12 +10,9 @@ from typing import Any
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
-from marshmallow import ValidationError
 
 from .extensions import db
 from .proxies import current_search, current_services
-from .schemas import error_list
-from .services.identity import system_identity
 
 db_cli = AppGroup("db", help="The relational store.")
 index_cli = AppGroup("index", help="The search index.")
@@ -89,32 +86,27 @@ def index_check() -> None:
 
 
 def load_records(record_type: str, items: Iterable[dict[str, Any]], batch: int = 500) -> Counter:
-    """Validate and upsert records in batches; index each batch after its commit."""
-    service = current_services.for_type(record_type)
-    counts: Counter = Counter()
-    chunk: list[dict[str, Any]] = []
+    """Store records through the import pipeline's batch writer, as one import job: the same
+    path as a file import (validation, natural-key upserts, versions, outbox and indexing per
+    batch, a bad record rejected alone and listed on the job)."""
+    from ingest.pipeline import ImportPipeline
+    from ingest.readers.base import Location, RawRecord
 
-    def flush() -> None:
-        valid = []
-        for raw in chunk:
-            try:
-                valid.append(service.validate(raw))
-            except ValidationError as exc:
-                counts["rejected"] += 1
-                if counts["rejected"] <= 5:
-                    click.echo(f"  rejected {raw.get('title') or raw.get('name')}: {error_list(exc.messages)[:3]}", err=True)
-        with current_services.unit_of_work() as uow:
-            for result in service.upsert_many(system_identity, valid, uow, source="demo"):
-                counts[result.outcome] += 1
-        chunk.clear()
+    from .models import ImportJob
 
-    for item in items:
-        chunk.append(item)
-        if len(chunk) >= batch:
-            flush()
-    if chunk:
-        flush()
-    return counts
+    job = ImportJob(kind="file", filename=f"demo-{record_type}", record_type=record_type, status="queued")
+    db.session.add(job)
+    db.session.commit()
+    raws = (RawRecord(Location(job.filename, line=n), record_type, item, label=item.get("title") or item.get("name"))
+            for n, item in enumerate(items, 1))
+    job = ImportPipeline(batch_size=batch).run(job.id, records=raws)
+    if job.status != "done":
+        raise click.ClickException(f"{record_type}: {job.message}")
+    from .services.imports import ImportService
+
+    for error in ImportService.from_app().errors(job, limit=5):
+        click.echo(f"  rejected {error.label}: {error.field}: {error.reason}", err=True)
+    return Counter({k: v for k, v in job.counts().items() if v and k != "read"})
 
 
 @demo_cli.command("load")
