@@ -21,6 +21,7 @@ from tests.conftest import IN_CI
 
 ROOT = Path(__file__).resolve().parents[2]
 ENGINES = ["sqlite", pytest.param("elasticsearch", marks=pytest.mark.es)]
+STORES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)]
 
 
 @pytest.fixture(params=ENGINES)
@@ -33,6 +34,13 @@ def engine(request):
 def es_for(engine, request):
     """The Elasticsearch URL when the engine is Elasticsearch, else None."""
     return request.getfixturevalue("es_url") if engine == "elasticsearch" else None
+
+
+@pytest.fixture(params=STORES)
+def store(request) -> str | None:
+    """The store a worker test runs on: None for the embedded SQLite file, else a fresh database
+    on the session's PostgreSQL server (production's store), for the test and its workers alike."""
+    return request.getfixturevalue("pg_server").new_database() if request.param == "postgresql" else None
 
 
 def free_port() -> int:
@@ -74,14 +82,16 @@ def redis_url(tmp_path_factory) -> str:
 class Stack:
     """One configuration shared by the test process and the worker processes."""
 
-    def __init__(self, tmp: Path, engine: str, broker: str, es_url: str | None, env: dict[str, str] | None = None):
+    def __init__(self, tmp: Path, engine: str, broker: str, es_url: str | None, env: dict[str, str] | None = None,
+                 store_url: str | None = None):
         self.tmp = tmp
         self.engine = engine
+        self.store = "postgresql" if store_url else "sqlite"
         prefix = f"i{uuid.uuid4().hex[:8]}-"
         self.env = {
             "TT_ENV": "development",
             "TT_INSTANCE_PATH": str(tmp / "instance"),
-            "TT_SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp / 'store.sqlite3'}",
+            "TT_SQLALCHEMY_DATABASE_URI": store_url or f"sqlite:///{tmp / 'store.sqlite3'}",
             "TT_SEARCH_BACKEND": engine,
             "TT_SEARCH_INDEX_PREFIX": prefix,
             "TT_INGEST_UPLOAD_DIR": str(tmp / "uploads"),
@@ -151,9 +161,11 @@ class Stack:
 
 
 @contextmanager
-def stack(tmp: Path, engine: str, broker: str, es_url: str | None = None, env: dict[str, str] | None = None):
-    """``env``: more TT_ settings, for the test process and its workers alike."""
-    s = Stack(tmp, engine, broker, es_url, env)
+def stack(tmp: Path, engine: str, broker: str, es_url: str | None = None, env: dict[str, str] | None = None,
+          store_url: str | None = None):
+    """``env``: more TT_ settings, for the test process and its workers alike; ``store_url``: a
+    PostgreSQL database (the ``store`` fixture) instead of the SQLite file."""
+    s = Stack(tmp, engine, broker, es_url, env, store_url)
     app = s.app()
     with app.app_context():
         from web.extensions import db
@@ -173,6 +185,10 @@ def stack(tmp: Path, engine: str, broker: str, es_url: str | None = None, env: d
             except Exception:  # noqa: BLE001 - a test may have stopped the engine
                 pass
             current_search.close()
+            from web.extensions import db
+
+            db.session.remove()
+            db.engine.dispose()  # PostgreSQL: the test's connections end with it
 
 
 def wait_for_job(app, job_id: int, timeout: float = 180, tick=None):
