@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
 from flask import Flask
 
 from web import create_app
@@ -34,6 +35,10 @@ def make_app(folder: Path, *demo_args: str, **config: Any) -> Flask:
             db.create_all()
             current_search.ensure_indices()
     return app
+
+
+# the stores a fixture is parametrised over (``params=STORES``, then ``store_config(request)``)
+STORES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)]
 
 
 def store_config(request) -> dict[str, Any]:

@@ -17,11 +17,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.apps import STORES
 from tests.conftest import IN_CI
 
 ROOT = Path(__file__).resolve().parents[2]
 ENGINES = ["sqlite", pytest.param("elasticsearch", marks=pytest.mark.es)]
-STORES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.pg)]
 
 
 @pytest.fixture(params=ENGINES)
