@@ -1,6 +1,7 @@
 """The JSON API (``/api/v1``) on the SQLite engine with demo data: search, facets, sorts,
 paging and cursors, suggestions, records and similar records, the operator's writes, import
-jobs, and the OpenAPI document."""
+jobs, and the OpenAPI document. Every test with an app runs on the embedded store and on
+production's (PostgreSQL)."""
 from __future__ import annotations
 
 import io
@@ -12,16 +13,16 @@ import schemathesis
 
 from web.api.openapi import openapi_document
 from web.schemas import AchievementSchema
-from tests.apps import auth, close_app, make_app
+from tests.apps import STORES, auth, close_app, make_app, store_config
 
 ANONYMOUS = {"REMOTE_ADDR": "127.0.0.1"}  # this machine: no longer trusted for it
 DEMO = ["demo", "load", "--achievements", "60", "--patents", "40", "--instruments", "20"]
 
 
-@pytest.fixture(scope="module")
-def app(tmp_path_factory):
+@pytest.fixture(scope="module", params=STORES)
+def app(request, tmp_path_factory):
     """Demo data that no test in this module changes."""
-    app = make_app(tmp_path_factory.mktemp("api"), *DEMO)
+    app = make_app(tmp_path_factory.mktemp("api"), *DEMO, **store_config(request))
     yield app
     close_app(app)
 
@@ -31,10 +32,10 @@ def client(app):
     return app.test_client()
 
 
-@pytest.fixture
-def writable(tmp_path):
+@pytest.fixture(params=STORES)
+def writable(request, tmp_path):
     """A small store of its own for a test that writes."""
-    app = make_app(tmp_path, "demo", "load", "--achievements", "6", "--patents", "4", "--instruments", "3")
+    app = make_app(tmp_path, "demo", "load", "--achievements", "6", "--patents", "4", "--instruments", "3", **store_config(request))
     yield app
     close_app(app)
 

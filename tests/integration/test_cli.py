@@ -1,5 +1,6 @@
 """The ingest command line: import files and folders with a summary, harvest incrementally,
-reconcile the index with the store, cancel a running import."""
+reconcile the index with the store, cancel a running import; on the embedded store and on
+production's (PostgreSQL)."""
 from __future__ import annotations
 
 import pytest
@@ -7,15 +8,15 @@ import pytest
 from indexer import IndexDoc, Page, SearchRequest
 from web.proxies import current_search
 
-from tests.apps import close_app, make_app
+from tests.apps import STORES, close_app, make_app, store_config
 
 from .conftest import stack, wait_for_job
 from .test_ingest_worker import achievements_csv, submit
 
 
-@pytest.fixture
-def app(tmp_path):
-    app = make_app(tmp_path)
+@pytest.fixture(params=STORES)
+def app(request, tmp_path):
+    app = make_app(tmp_path, **store_config(request))
     yield app
     close_app(app)
 
@@ -76,10 +77,10 @@ def test_reconcile_repairs_the_index(app, tmp_path):
     assert "missing 0, stale 0, orphans 0" in runner.invoke(args=["index", "reconcile", "--dry-run"]).output
 
 
-def test_cancel_a_running_import(redis_url, tmp_path):
+def test_cancel_a_running_import(store, redis_url, tmp_path):
     from web.services.imports import ImportService
 
-    with stack(tmp_path, "sqlite", redis_url + "/8") as (s, app):
+    with stack(tmp_path, "sqlite", redis_url + "/8", store_url=store) as (s, app):
         s.start_worker(concurrency=1)
         job_id = submit(app, achievements_csv(tmp_path / "long.csv", 3000), record_type="achievement")
         asked = {}

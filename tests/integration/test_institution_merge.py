@@ -2,7 +2,8 @@
 holder where both held it, positions kept), accounts and drafts follow, the counts are right,
 search finds the records under the institution that stays and nothing under the one that went,
 store and index agree, an import naming the merged institution afterwards lands on the one it
-became, and the audit event lists what moved. Refusals and the API on the embedded engine."""
+became, and the audit event lists what moved. Refusals and the API on the embedded engine, with
+the embedded store and with production's (PostgreSQL: the moves meet its constraints)."""
 from __future__ import annotations
 
 import io
@@ -13,7 +14,7 @@ import uuid
 import pytest
 from sqlalchemy import func, select
 
-from tests.apps import add_user, auth, close_app, make_app, signed_in
+from tests.apps import STORES, add_user, auth, close_app, make_app, signed_in, store_config
 from web.extensions import db
 from web.models import Achievement, Institution, InstitutionRedirect, Instrument, Patent, RecordDraft, User
 from web.proxies import current_search, current_services
@@ -45,9 +46,10 @@ def app(request, tmp_path):
     close_app(app)
 
 
-@pytest.fixture
-def sqlite_app(tmp_path):
-    app = make_app(tmp_path, *DEMO)
+@pytest.fixture(params=STORES)
+def store_app(request, tmp_path):
+    """The embedded engine, on each store."""
+    app = make_app(tmp_path, *DEMO, **store_config(request))
     yield app
     close_app(app)
 
@@ -211,8 +213,8 @@ def current_services_events(app, action: str, **filters):
         return events
 
 
-def test_merges_that_would_make_duplicates_are_refused_and_change_nothing(sqlite_app):
-    app = sqlite_app
+def test_merges_that_would_make_duplicates_are_refused_and_change_nothing(store_app):
+    app = store_app
     ids = make_duplicate(app)
     with app.app_context():
         create("instrument", name="同一台仪器", institution=TARGET, asset_no="HB-001")  # the same asset number at both
@@ -241,8 +243,8 @@ def test_merges_that_would_make_duplicates_are_refused_and_change_nothing(sqlite
     assert admin.get("/admin/institutions/merge", query_string={"source": "org-999999"}).status_code == 404
 
 
-def test_merging_through_the_api_with_a_dry_run_first(sqlite_app):
-    app = sqlite_app
+def test_merging_through_the_api_with_a_dry_run_first(store_app):
+    app = store_app
     ids = make_duplicate(app)
     headers = auth(app)
     client = app.test_client()
@@ -269,9 +271,9 @@ def test_merging_through_the_api_with_a_dry_run_first(sqlite_app):
     assert newcomer in {h["id"] for h in search(client, type="institution", q="合并之后新建")["hits"]}
 
 
-def test_a_name_merged_twice_leads_to_the_last_institution(sqlite_app):
+def test_a_name_merged_twice_leads_to_the_last_institution(store_app):
     """A into B, then B into C: records under A's name land on C; both names are C's aliases."""
-    app = sqlite_app
+    app = store_app
     with app.app_context():
         a, b, c = (create("institution", name=n) for n in ("长春示例研究所", "长春示例研究院", "吉林省示例研究院"))
         create("achievement", title="甲所的成果", institutions=["长春示例研究所"])
@@ -289,12 +291,12 @@ def test_a_name_merged_twice_leads_to_the_last_institution(sqlite_app):
         assert [i.id for i in again.institutions] == [c.id]
 
 
-def test_a_conflict_that_appears_after_the_checks_merges_nothing(sqlite_app, monkeypatch):
+def test_a_conflict_that_appears_after_the_checks_merges_nothing(store_app, monkeypatch):
     """Another import adds the same asset number to the target between the preview and the
     commit: the store's unique rule stops the merge, and all of it is rolled back."""
     from web.services.institution_merge import InstitutionMerge
 
-    app = sqlite_app
+    app = store_app
     ids = make_duplicate(app)
     with app.app_context():
         create("instrument", name="同一台仪器", institution=TARGET, asset_no="HB-001")
