@@ -1,5 +1,10 @@
 """Imports through a real Celery worker and Redis, into both engines, from the real sample
-data in ../shared/data; and the faults: the search engine down mid-import, a worker killed."""
+data in ../shared/data; and the faults: the search engine down mid-import, a worker killed.
+
+On production's store (PostgreSQL) too, a representative subset (the ``store`` fixture): the
+same file twice, bad rows reported, a worker killed mid-import. The sample formats and the
+harvest differ only in their readers, which do not touch the store, and take minutes on both
+engines already; the command line's harvest (test_cli.py) runs on PostgreSQL."""
 from __future__ import annotations
 
 import csv
@@ -143,8 +148,8 @@ def test_oai_pmh_harvest_through_the_worker(engine, es_for, redis_url, tmp_path,
         assert again.status == "done" and again.created == 0 and again.read == 0
 
 
-def test_importing_the_same_file_twice_changes_nothing(redis_url, tmp_path):
-    with stack(tmp_path, "sqlite", redis_url + "/3") as (s, app):
+def test_importing_the_same_file_twice_changes_nothing(store, redis_url, tmp_path):
+    with stack(tmp_path, "sqlite", redis_url + "/3", store_url=store) as (s, app):
         s.start_worker()
         path = achievements_csv(tmp_path / "twice.csv", 60, bad_every=20)
         first = wait_for_job(app, submit(app, path, record_type="achievement"))
@@ -154,10 +159,10 @@ def test_importing_the_same_file_twice_changes_nothing(redis_url, tmp_path):
         assert total(app, "achievements") == 57
 
 
-def test_bad_rows_are_reported_with_file_line_field_and_reason(redis_url, tmp_path):
+def test_bad_rows_are_reported_with_file_line_field_and_reason(store, redis_url, tmp_path):
     from web.services.imports import ImportService
 
-    with stack(tmp_path, "sqlite", redis_url + "/4") as (s, app):
+    with stack(tmp_path, "sqlite", redis_url + "/4", store_url=store) as (s, app):
         s.start_worker()
         job = wait_for_job(app, submit(app, achievements_csv(tmp_path / "bad.csv", 30, bad_every=10), record_type="achievement"))
         assert (job.created, job.rejected) == (27, 3)
@@ -241,8 +246,9 @@ def test_search_engine_down_during_import_then_back(redis_url, tmp_path, es_url)
         esnode.stop(home)
 
 
-def test_a_worker_killed_mid_import_resumes_and_nothing_is_half_indexed(redis_url, tmp_path):
-    with stack(tmp_path, "sqlite", redis_url + "/7") as (s, app):
+def test_a_worker_killed_mid_import_resumes_and_nothing_is_half_indexed(store, redis_url, tmp_path):
+    """On PostgreSQL the server rolls back the dead process's open transaction itself."""
+    with stack(tmp_path, "sqlite", redis_url + "/7", store_url=store) as (s, app):
         worker = s.start_worker(concurrency=1)
         path = achievements_csv(tmp_path / "kill.csv", 2000)
         job_id = submit(app, path, record_type="achievement")
