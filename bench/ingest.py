@@ -1,14 +1,18 @@
-"""End-to-end ingest speed: records per second from a CSV file to searchable, per engine, next
-to raw Elasticsearch ``_bulk`` of the same documents in the same run.
+"""End-to-end ingest speed: records per second from a CSV file to searchable, per store and
+engine, next to raw Elasticsearch ``_bulk`` of the same documents in the same run.
 
-For each engine the same file of N generated achievements (the import template's Chinese
-columns, UTF-8) goes through the real pipeline in this process: read, map columns, validate
-with the marshmallow schema, upsert by natural key into the store (SQLite), write the outbox,
-index, until every record answers a search. The reference sends the very documents our
+For each store (the embedded SQLite file, production's PostgreSQL) and each engine the same
+file of N generated achievements (the import template's Chinese columns, UTF-8) goes through
+the real pipeline in this process: read, map columns, validate with the marshmallow schema,
+upsert by natural key into the store, write the outbox, index, until every record answers a
+search. PostgreSQL runs on a throwaway server of Debian's ``postgresql`` package
+(tests/pgserver.py), or on the server of ``TT_BENCH_PG_URL`` (a SQLAlchemy URL; each run gets a
+database of its own there, dropped afterwards). The reference sends the very documents our
 dumper produced for those records to a fresh Elasticsearch index with ``helpers.bulk`` and
 refreshes it: what indexing costs when the documents are already made.
 
-Usage: python bench/ingest.py [--records 100000] [--engines sqlite,elasticsearch] [--es URL]
+Usage: TT_ENV=development python bench/ingest.py [--records 100000] [--engines sqlite,elasticsearch]
+       [--stores sqlite,postgresql] [--es URL]
 """
 from __future__ import annotations
 
@@ -42,13 +46,52 @@ def make_csv(path: Path, n: int, seed: int) -> Path:
     return path
 
 
-def run_engine(engine: str, csv_path: Path, n: int, work: Path, es_url: str | None, batch: int):
+class PostgresDatabases:
+    """A new empty database per PostgreSQL run: on a throwaway server, or on the server of
+    ``url`` (never touching its other databases: each run's own is made, then dropped)."""
+
+    def __init__(self, url: str | None):
+        self.url, self.server, self.made = url, None, []
+        if url is None:
+            from tests import pgserver
+
+            self.server = pgserver.start()
+
+    def _connect(self):
+        import psycopg
+        from sqlalchemy.engine import make_url
+
+        return psycopg.connect(autocommit=True, **make_url(self.url).translate_connect_args(username="user", database="dbname"))
+
+    def new(self) -> str:
+        if self.server is not None:
+            return self.server.new_database()
+        from sqlalchemy.engine import make_url
+
+        name = f"tt_bench_{uuid.uuid4().hex[:10]}"
+        with self._connect() as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        self.made.append(name)
+        return make_url(self.url).set(database=name).render_as_string(hide_password=False)
+
+    def close(self) -> None:
+        if self.server is not None:
+            self.server.stop()
+            return
+        with self._connect() as conn:
+            for name in self.made:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+
+
+def run_engine(engine: str, store: str, csv_path: Path, n: int, work: Path, es_url: str | None, batch: int,
+               databases: PostgresDatabases | None, keep_docs: bool = False):
     from web import create_app
 
-    folder = work / f"run-{engine}-{uuid.uuid4().hex[:6]}"
+    folder = work / f"run-{store}-{engine}-{uuid.uuid4().hex[:6]}"
     folder.mkdir(parents=True)
+    store_url = databases.new() if store == "postgresql" else f"sqlite:///{folder / 'store.sqlite3'}"
     config = {
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'store.sqlite3'}",
+        "SQLALCHEMY_DATABASE_URI": store_url,
         "SEARCH_BACKEND": engine,
         "SEARCH_INDEX_PREFIX": f"bi{uuid.uuid4().hex[:6]}-",
         "INGEST_UPLOAD_DIR": str(folder / "uploads"),
@@ -75,7 +118,7 @@ def run_engine(engine: str, csv_path: Path, n: int, work: Path, es_url: str | No
             now = time.perf_counter()
             if now - last[0] > 15:
                 last[0] = now
-                print(f"  {engine}: {j.committed_records}/{j.progress_total} after {now - started:.0f}s", flush=True)
+                print(f"  {store} + {engine}: {j.committed_records}/{j.progress_total} after {now - started:.0f}s", flush=True)
 
         job = ImportPipeline(batch_size=batch).run(job.id, on_progress=progress)
         current_services.outbox.drain()
@@ -83,7 +126,7 @@ def run_engine(engine: str, csv_path: Path, n: int, work: Path, es_url: str | No
         elapsed = time.perf_counter() - started
         found = current_search.search(SearchRequest(indices=("achievements",), page=Page(1, 0))).total
         assert job.status == "done", job.message
-        docs = list(current_services.indexer._stream("achievements")) if engine == "elasticsearch" else None
+        docs = list(current_services.indexer._stream("achievements")) if keep_docs else None
         current_search.drop_indices()
         current_search.close()
         db.session.remove()
@@ -118,10 +161,15 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=2024)
     parser.add_argument("--engines", default="sqlite,elasticsearch")
+    parser.add_argument("--stores", default="sqlite,postgresql", help="sqlite (a file), postgresql (TT_BENCH_PG_URL, or a throwaway server)")
     parser.add_argument("--batch", type=int, default=1000)
     parser.add_argument("--es", default=None)
     args = parser.parse_args()
     engines = [e.strip() for e in args.engines.split(",") if e.strip()]
+    stores = [s.strip() for s in args.stores.split(",") if s.strip()]
+    unknown = set(stores) - {"sqlite", "postgresql"}
+    if unknown:
+        parser.error(f"unknown stores: {', '.join(sorted(unknown))}")
 
     work = ROOT / "var" / "bench"
     work.mkdir(parents=True, exist_ok=True)
@@ -135,17 +183,25 @@ def main() -> None:
 
         url, started = esnode.start()
     results = {}
+    databases = None
     try:
-        for engine in engines:
-            print(f"\nimporting through the pipeline into {engine} ...", flush=True)
-            results[engine] = run_engine(engine, csv_path, args.records, work, url, args.batch)
+        if "postgresql" in stores:
+            databases = PostgresDatabases(os.environ.get("TT_BENCH_PG_URL") or None)
+        for store in stores:
+            for engine in engines:
+                print(f"\nimporting through the pipeline into the {store} store and the {engine} engine ...", flush=True)
+                # the reference re-sends the documents of the first Elasticsearch run
+                keep = engine == "elasticsearch" and not any(e == "elasticsearch" for _, e in results)
+                results[(store, engine)] = run_engine(engine, store, csv_path, args.records, work, url, args.batch, databases, keep)
         reference = None
-        docs = results.get("elasticsearch", {}).get("docs")
+        docs = next((r["docs"] for r in results.values() if r["docs"] is not None), None)
         if docs is None and url:
             print("\n(no Elasticsearch run: no reference)")
         elif docs is not None:
             reference = raw_bulk(url, docs)
     finally:
+        if databases is not None:
+            databases.close()
         if started:
             from devtools import esnode
 
@@ -153,12 +209,12 @@ def main() -> None:
 
     print(f"\nend to end, file -> searchable ({args.records} records)")
     if reference:
-        print(f"  {'raw Elasticsearch _bulk of the same documents':48s} {reference:7.1f}s {args.records / reference:8.0f} records/s  (reference)")
-    for engine, r in results.items():
+        print(f"  {'raw Elasticsearch _bulk of the same documents':54s} {reference:7.1f}s {args.records / reference:8.0f} records/s  (reference)")
+    for (store, engine), r in results.items():
         rate = args.records / r["elapsed"]
         ratio = f"{rate / (args.records / reference):6.2f}x the reference rate" if reference else ""
-        print(f"  {'pipeline into ' + engine:48s} {r['elapsed']:7.1f}s {rate:8.0f} records/s  {ratio}")
-        print(f"  {'':48s} created {r['created']}, rejected {r['rejected']}, searchable {r['found']}")
+        print(f"  {f'pipeline into {store} store + {engine} engine':54s} {r['elapsed']:7.1f}s {rate:8.0f} records/s  {ratio}")
+        print(f"  {'':54s} created {r['created']}, rejected {r['rejected']}, searchable {r['found']}")
 
 
 if __name__ == "__main__":
