@@ -66,16 +66,17 @@ def start() -> Server:
     if os.geteuid() == 0:
         run_as = ["runuser", "-u", "postgres", "--"]
         shutil.chown(folder, "postgres", "postgres")
-    port = _free_port()
     data, log = folder / "data", folder / "server.log"
     subprocess.run([*run_as, str(programs / "initdb"), "-D", str(data), "-U", "tt", "--auth=trust", "-E", "UTF8",
                     "--locale=C.UTF-8"], capture_output=True, check=True)
-    options = (f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off "
-               f"-c full_page_writes=off -c max_connections=200")
-    started = subprocess.run([*run_as, str(programs / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(log), "-w", "-t", "60",
-                              "start"], capture_output=True, text=True, check=False)
-    if started.returncode != 0:
-        detail = log.read_text(errors="replace")[-2000:] if log.exists() else started.stderr
-        shutil.rmtree(folder, ignore_errors=True)
-        raise RuntimeError(f"PostgreSQL did not start: {detail}")
-    return Server(folder, port, run_as)
+    for _ in range(3):  # pytest-xdist's workers each start a server: one may take the port another just found free
+        port = _free_port()
+        options = (f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off "
+                   f"-c full_page_writes=off -c max_connections=200")
+        started = subprocess.run([*run_as, str(programs / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(log), "-w", "-t", "60",
+                                  "start"], capture_output=True, text=True, check=False)
+        if started.returncode == 0:
+            return Server(folder, port, run_as)
+    detail = log.read_text(errors="replace")[-2000:] if log.exists() else started.stderr
+    shutil.rmtree(folder, ignore_errors=True)
+    raise RuntimeError(f"PostgreSQL did not start: {detail}")
