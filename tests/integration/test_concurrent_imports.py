@@ -59,6 +59,12 @@ def overlapping_files(folder: Path) -> tuple[Path, Path, list[dict]]:
     return a, b, records
 
 
+@pytest.mark.parametrize("engine, store", [
+    ("sqlite", "sqlite"),
+    pytest.param("elasticsearch", "sqlite", marks=pytest.mark.es),
+    # production's pair; the embedded engine on PostgreSQL runs in the test below
+    pytest.param("elasticsearch", "postgresql", marks=[pytest.mark.es, pytest.mark.pg]),
+], indirect=True)
 def test_two_overlapping_imports_at_once_both_finish_and_store_each_record_once(engine, es_for, store, redis_url, tmp_path, monkeypatch):
     from sqlalchemy import func, select
 
