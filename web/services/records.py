@@ -18,7 +18,6 @@ from ..models import (Achievement, AchievementInstitution, Institution, Instrume
                       Patent, PatentApplicant, SelectionCandidate, SelectionRound)
 from ..models.common import utcnow
 from ..schemas import SCHEMAS
-from ..schemas.compiled import CompiledLoader
 from .identity import Identity
 from .institution_redirects import find_institution, follow_natural_keys, merged_names
 from .uow import DeleteFromIndexOp, IndexOp, UnitOfWork, VersionOp
@@ -358,7 +357,6 @@ class RecordService:
         self.session = session
         self.unit_of_work = unit_of_work  # () -> context manager yielding a UnitOfWork
         self.schema = config.schema()  # marshmallow schemas are reusable; building one is not free
-        self.loader = CompiledLoader(self.schema)  # the schema's load, faster on valid records (imports)
         self.versions = versions  # RecordVersions: every change kept (set by the registry)
 
     def _version(self, uow: UnitOfWork, rec: Any, change: str, identity: Identity, **details: Any) -> None:
@@ -412,9 +410,8 @@ class RecordService:
 
     # -- writes -----------------------------------------------------------------------------
     def validate(self, raw: dict[str, Any]) -> dict[str, Any]:
-        """Validated data, or marshmallow's ValidationError with every problem listed (the
-        schema's own, word for word: the compiled plan hands every doubtful record to it)."""
-        return self.loader.load(raw)
+        """Validated data, or marshmallow's ValidationError with every problem listed."""
+        return self.schema.load(raw)
 
     def matcher(self) -> Matcher:
         return Matcher(self.session, self.config)
