@@ -28,7 +28,7 @@ version of the models (a missing column) is rebuilt.
 Usage: python bench/web.py [--records 100000] [--engines elasticsearch,sqlite] [--es URL]
            [--path /api/v1/search] [--duration 30] [--warmup 5] [--connections 20]
            [--workers N --worker-class sync|gthread [--threads 4]] [--tune-duration 10]
-           [--client auto|wrk|python]
+           [--client auto|wrk|python] [--sqlite-result-cache 0]
 (--records counts achievements; patents and instruments are added in the demo proportions)
 """
 from __future__ import annotations
@@ -280,7 +280,10 @@ class Gunicorn:
         self._fh.close()
 
 
-def server_env(engine: str, store: Path, es_url: str, prefix: str, sqlite_path: Path) -> dict[str, str]:
+def server_env(engine: str, store: Path, es_url: str, prefix: str, sqlite_path: Path, sqlite_cache: int = 0) -> dict[str, str]:
+    """The app's configuration for one engine. ``sqlite_cache``: the embedded engine's result
+    cache (0 by default here: every search counts afresh, as a search never seen before would;
+    Elasticsearch's request cache keeps only size=0 searches, which the site never sends)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("TT_") and k != "DATABASE_URL"}
     env.update({
         "TT_ENV": "production",
@@ -291,6 +294,7 @@ def server_env(engine: str, store: Path, es_url: str, prefix: str, sqlite_path: 
         "TT_SEARCH_ES_HOSTS": json.dumps([es_url]),
         "TT_SEARCH_ES_TIMEOUT": "60",
         "TT_SEARCH_SQLITE_PATH": str(sqlite_path),
+        "TT_SEARCH_SQLITE_RESULT_CACHE": str(sqlite_cache),
         "TT_CELERY__broker_url": "memory://",  # searching sends no task; keep the instance folder out of it
         "PYTHONUNBUFFERED": "1",
     })
@@ -445,6 +449,8 @@ def main() -> None:
     parser.add_argument("--client", choices=["auto", "wrk", "python"], default="auto", help="load generator (auto: wrk if installed)")
     parser.add_argument("--wrk-threads", type=int, default=2)
     parser.add_argument("--python-processes", type=int, default=4)
+    parser.add_argument("--sqlite-result-cache", type=int, default=0,
+                        help="results the embedded engine keeps per worker (default 0: every search counts afresh, as one never seen before)")
     args = parser.parse_args()
 
     # -- tools first, before anything slow ---------------------------------------------------
@@ -559,7 +565,7 @@ def main() -> None:
         # -- our API, per engine --------------------------------------------------------------
         api_lines = [("GET", t.url, "") for t in targets]
         for engine in engines:
-            env = server_env(engine, store, es_url, prefix, sqlite_path)
+            env = server_env(engine, store, es_url, prefix, sqlite_path, args.sqlite_result_cache)
             if args.workers:
                 chosen = ServerConfig(args.worker_class, args.workers, args.threads if args.worker_class == "gthread" else 1)
             else:

@@ -20,7 +20,7 @@ from ..errors import BackendUnavailable, IndexMissing
 from ..query import SearchRequest, SimilarRequest, SuggestRequest
 from ..results import BulkReport, Health, IndexDoc, SearchResult, Suggestion
 from .capability import fts5_available
-from .database import META_TABLE, GENERATION_TABLE, Database
+from .database import GENERATION_TABLE, META_TABLE, RESULT_CACHE_SIZE, Database
 from .schema import KINDS, SqliteIndexSchema, TableSet, ident
 from .searcher import IndexSearcher
 from .writer import IndexWriter
@@ -34,7 +34,9 @@ def _stamp() -> str:
 
 
 class SqliteFtsBackend(SearchBackend):
-    """Params: ``sqlite_path`` (database file; default ``var/search.sqlite3``), ``index_prefix``."""
+    """Params: ``sqlite_path`` (database file; default ``var/search.sqlite3``), ``index_prefix``,
+    ``sqlite_result_cache`` (results kept per process, keyed by write generation; default 2048,
+    0 turns the cache off)."""
 
     name = "sqlite"
 
@@ -43,7 +45,8 @@ class SqliteFtsBackend(SearchBackend):
         if not fts5_available():
             raise BackendUnavailable("this SQLite build has no FTS5 extension")
         self.path = str(self.params.get("sqlite_path") or "var/search.sqlite3")
-        self.db = Database(self.path)
+        cache = self.params.get("sqlite_result_cache")
+        self.db = Database(self.path, RESULT_CACHE_SIZE if cache in (None, "") else int(cache))
         self._schemas = {name: SqliteIndexSchema(self.catalog.get(name), self.prefix) for name in self.catalog.names()}
         self.writer = IndexWriter(self.db)
         self.searcher = IndexSearcher(self.db, self.catalog, self._schema, self._require)

@@ -32,10 +32,12 @@ def _close_quietly(conn: sqlite3.Connection) -> None:
 
 
 class Database:
-    """``path``: the database file (``:memory:`` works for one thread)."""
+    """``path``: the database file (``:memory:`` works for one thread); ``cache_size``: how many
+    results the result cache keeps (0: none, every search counts afresh)."""
 
-    def __init__(self, path: str):
+    def __init__(self, path: str, cache_size: int = RESULT_CACHE_SIZE):
         self.path = path
+        self.cache_size = cache_size
         if path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
@@ -143,7 +145,7 @@ class Database:
     def run_cached(self, generation: int | None, sql: C.Sql, scope: str = "") -> list:
         """Counts and facets only (hits are cheap with LIMIT and carry sources). ``scope``: what
         the SQL reads besides the index (the text query whose matches a temporary table holds)."""
-        if generation is None:
+        if generation is None or not self.cache_size:
             return self.run(sql)
         key = (generation, scope, sql.text, tuple(sql.params))
         with self._lock:
@@ -154,7 +156,7 @@ class Database:
         rows = self.run(sql)
         with self._lock:
             self._results[key] = rows
-            while len(self._results) > RESULT_CACHE_SIZE:
+            while len(self._results) > self.cache_size:
                 self._results.popitem(last=False)
         return rows
 
