@@ -288,6 +288,7 @@ def server_env(engine: str, store: Path, es_url: str, prefix: str, sqlite_path: 
     env.update({
         "TT_ENV": "production",
         "TT_SECRET_KEY": "bench-web-" + uuid.uuid4().hex,  # the same in every worker
+        "TT_PUBLIC_BASE_URL": "http://127.0.0.1",  # production refuses to start without it
         "TT_SQLALCHEMY_DATABASE_URI": f"sqlite:///{store}",
         "TT_SEARCH_BACKEND": engine,
         "TT_SEARCH_INDEX_PREFIX": prefix,
