@@ -27,11 +27,18 @@ ROUND = {"year": YEAR, "quota": 200, "window_start": "2025-01-01", "window_end":
          "scoring_closes": (TODAY + timedelta(days=60)).isoformat(), "criteria": "技术先进、转化前景明确、在吉林省落地"}
 
 
+def holder_of(n: int) -> str:
+    """The institution holding the n-th generated achievement: the six take turns."""
+    return INSTITUTIONS[n % len(INSTITUTIONS)]
+
+
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
     app = make_app(tmp_path_factory.mktemp("selection"))
-    good = load_achievements(app, [AchievementInput() for _ in range(230)])
-    late = load_achievements(app, [AchievementInput(registered_at="2019-05-01"), AchievementInput(level=None, trl=None)])
+    # holders are named here, not left to the factory's sequence (which other tests in the same worker advance)
+    good = load_achievements(app, [AchievementInput(institutions=[holder_of(n)]) for n in range(230)])
+    late = load_achievements(app, [AchievementInput(registered_at="2019-05-01", institutions=[holder_of(230)]),
+                                   AchievementInput(level=None, trl=None, institutions=[holder_of(231)])])
     with app.app_context():
         orgs = {i.name: i.id for i in db.session.query(Institution)}
     publishers = {name: auth(app, "publisher", institution_id=orgs[name]) for name in INSTITUTIONS}
@@ -72,7 +79,7 @@ def test_a_whole_round_from_opening_to_publication(world):
     # institutions nominate their own published achievements; the rules are checked and explained
     by_holder = {name: [] for name in INSTITUTIONS}
     for n, public_id in enumerate(world["good"]):
-        by_holder[INSTITUTIONS[n % len(INSTITUTIONS)]].append(public_id)
+        by_holder[holder_of(n)].append(public_id)
     for name, ids in by_holder.items():
         for public_id in ids:
             made = client.post(f"/api/v1/selection/rounds/{YEAR}/candidates", json={"achievement": public_id, "statement": "技术领先，已在省内转化"},
@@ -84,12 +91,12 @@ def test_a_whole_round_from_opening_to_publication(world):
     again = client.post(f"/api/v1/selection/rounds/{YEAR}/candidates", json={"achievement": world["good"][0]}, headers=world["publishers"][INSTITUTIONS[0]])
     assert again.status_code == 409 and again.get_json()["error"]["code"] == "already_nominated"
     old, incomplete = world["late"]
-    late_holder = INSTITUTIONS[230 % 6]
+    late_holder = holder_of(230)
     refused = client.post(f"/api/v1/selection/rounds/{YEAR}/candidates", json={"achievement": old}, headers=world["publishers"][late_holder])
     assert refused.status_code == 422 and refused.get_json()["error"]["code"] == "ineligible"
     assert "2019-05-01" in refused.get_json()["error"]["message"] and "不在本轮年度范围" in refused.get_json()["error"]["message"]
     assert [d["field"] for d in refused.get_json()["error"]["details"]] == ["window"]
-    checks = client.get(f"/api/v1/selection/rounds/{YEAR}/eligibility/{incomplete}", headers=world["publishers"][INSTITUTIONS[231 % 6]]).get_json()
+    checks = client.get(f"/api/v1/selection/rounds/{YEAR}/eligibility/{incomplete}", headers=world["publishers"][holder_of(231)]).get_json()
     assert not checks["eligible"] and any(c["rule"] == "required" and "技术就绪度" in c["zh"] and "成果水平" in c["zh"] for c in checks["checks"])
 
     # finalising now is refused: the round has not been scored
