@@ -80,7 +80,8 @@ def es_url() -> str:
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     if report.when == "call" and "[" in report.nodeid and "conformance" in report.nodeid:
-        engine = "elasticsearch" if "elasticsearch" in report.nodeid.split("[", 1)[1] else "sqlite" if "sqlite" in report.nodeid.split("[", 1)[1] else None
+        ids = report.nodeid.split("[", 1)[1]
+        engine = next((e for e in ("elasticsearch", "sqlite-sql", "sqlite") if e in ids), None)
         if engine:
             _ran[(engine, report.outcome)] += 1
 
@@ -89,7 +90,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
     if not _ran and not _es_problem:
         return
     terminalreporter.section("conformance suite by engine")
-    for engine in ("sqlite", "elasticsearch"):
+    for engine in ("sqlite", "sqlite-sql", "elasticsearch"):
         counts = {outcome: n for (e, outcome), n in _ran.items() if e == engine}
         line = ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items())) or "did not run"
         terminalreporter.write_line(f"{engine:14s} {line}")

@@ -21,6 +21,7 @@ from ..query import SearchRequest, SimilarRequest, SuggestRequest
 from ..results import BulkReport, Health, IndexDoc, SearchResult, Suggestion
 from .capability import fts5_available
 from .database import GENERATION_TABLE, META_TABLE, RESULT_CACHE_SIZE, Database
+from .facets import FacetColumns
 from .schema import KINDS, SqliteIndexSchema, TableSet, ident
 from .searcher import IndexSearcher
 from .writer import IndexWriter
@@ -33,10 +34,24 @@ def _stamp() -> str:
     return datetime.now(timezone.utc).strftime("%Y%m%d%H%M%S%f")
 
 
+def facet_columns(mode: Any) -> FacetColumns | None:
+    """The ``sqlite_facet_columns`` setting (``TT_SEARCH_SQLITE_FACET_COLUMNS``)."""
+    mode = "on" if mode in (None, "", True, 1) else str(mode).strip().lower()
+    if mode in ("off", "0", "false", "no"):
+        return None
+    if mode == "always":
+        return FacetColumns(stale_factor=0)
+    if mode in ("on", "1", "true", "yes"):
+        return FacetColumns()
+    raise ValueError(f"sqlite_facet_columns: on, always or off, not {mode!r}")
+
+
 class SqliteFtsBackend(SearchBackend):
     """Params: ``sqlite_path`` (database file; default ``var/search.sqlite3``), ``index_prefix``,
     ``sqlite_result_cache`` (results kept per process, keyed by write generation; default 2048,
-    0 turns the cache off)."""
+    0 turns the cache off), ``sqlite_facet_columns`` (``on``: facets counted from columns held in
+    memory, re-read after writes unless writes come fast; ``always``: re-read after every write;
+    ``off``: counted in SQL, for a process that cannot spare the memory)."""
 
     name = "sqlite"
 
@@ -49,7 +64,7 @@ class SqliteFtsBackend(SearchBackend):
         self.db = Database(self.path, RESULT_CACHE_SIZE if cache in (None, "") else int(cache))
         self._schemas = {name: SqliteIndexSchema(self.catalog.get(name), self.prefix) for name in self.catalog.names()}
         self.writer = IndexWriter(self.db)
-        self.searcher = IndexSearcher(self.db, self.catalog, self._schema, self._require)
+        self.searcher = IndexSearcher(self.db, self.catalog, self._schema, self._require, facet_columns(self.params.get("sqlite_facet_columns")))
 
     @property
     def conn(self) -> sqlite3.Connection:

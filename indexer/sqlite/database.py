@@ -11,9 +11,10 @@ import os
 import sqlite3
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from ..errors import IndexMissing, QueryError
 from . import compiler as C
@@ -46,7 +47,7 @@ class Database:
         # counts and facet buckets keyed by the index's write generation: like Elasticsearch's
         # request cache for aggregations, a repeated browse does not count every document again,
         # and any write (from any process) makes the old entries unreachable
-        self._results: OrderedDict[tuple, list] = OrderedDict()
+        self._results: OrderedDict[tuple, Any] = OrderedDict()
 
     # -- connections ------------------------------------------------------------------------
     @property
@@ -145,20 +146,24 @@ class Database:
     def run_cached(self, generation: int | None, sql: C.Sql, scope: str = "") -> list:
         """Counts and facets only (hits are cheap with LIMIT and carry sources). ``scope``: what
         the SQL reads besides the index (the text query whose matches a temporary table holds)."""
+        return self.cached(generation, (scope, sql.text, tuple(sql.params)), lambda: self.run(sql))
+
+    def cached(self, generation: int | None, key: tuple, compute: Callable[[], Any]) -> Any:
+        """``compute()``'s result, kept under ``key`` until the index's next write."""
         if generation is None or not self.cache_size:
-            return self.run(sql)
-        key = (generation, scope, sql.text, tuple(sql.params))
+            return compute()
+        key = (generation, *key)
         with self._lock:
-            rows = self._results.get(key)
-            if rows is not None:
+            found = self._results.get(key)
+            if found is not None:
                 self._results.move_to_end(key)
-                return rows
-        rows = self.run(sql)
+                return found
+        found = compute()
         with self._lock:
-            self._results[key] = rows
+            self._results[key] = found
             while len(self._results) > self.cache_size:
                 self._results.popitem(last=False)
-        return rows
+        return found
 
     def table_exists(self, name: str) -> bool:
         return self.conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (name,)).fetchone() is not None

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import json
 import math
+import re
 import sqlite3
 import time
 from collections import Counter
@@ -26,12 +27,14 @@ from ..validate import check_search
 from . import compiler as C
 from .counts import CountKey, Counts
 from .database import Database
+from .facets import ColumnCount, FacetColumns
 from .highlight import highlight_value
 from .schema import SqliteIndexSchema, TableSet, from_column, ident
 from .writer import get_path, norm_suggest
 
 MAX_CODEPOINT = chr(0x10FFFF)
 _SCORE_INFO = FieldInfo("_score", "double", False, "_score")
+_COLUMN_REF = re.compile(r'd\.("(?:[^"]|"")+")')  # a typed column in SQL text (schema.ident quotes every name)
 MATCH_TABLE = "tt_match"  # per connection (TEMP): the current index's matches for the current search
 
 
@@ -51,11 +54,12 @@ class FacetCounts:
 
 
 class IndexSearcher:
-    def __init__(self, db: Database, catalog: Catalog, schema_of, require):
+    def __init__(self, db: Database, catalog: Catalog, schema_of, require, columns: FacetColumns | None = None):
         self.db = db
         self.catalog = catalog
         self._schema = schema_of  # index name -> SqliteIndexSchema (raises IndexMissing)
         self._require = require  # SqliteIndexSchema -> TableSet of the live copy (raises IndexMissing)
+        self.columns = columns  # the faceted fields' values in memory (None: facets are counted in SQL)
 
     # -- search ---------------------------------------------------------------------------------
     def search(self, req: SearchRequest) -> SearchResult:
@@ -135,10 +139,16 @@ class IndexSearcher:
             parts = counts.parts_of(req.filters) if kept else None
             score = "m.score"
             counted = [f for f in req.facets if not self._served_by_kept(schema, f, kept, parts, selections)]
+            flags = {k: C.filter_sql(schema, t, f) for k, f in selections.items()}
+            counter = ColumnCount(self.columns, conn, schema, t, generation, flags) if self.columns is not None and counted else None
+            by_columns = counter.prepare(counted) if counter is not None else []
             if counted or req.sums:
                 narrow = self._narrow(schema, t, selections, counted, req.facets)
                 if match.kind == "fts" or narrow:
-                    from_sql, score = self._materialize(schema, t, from_sql, base + narrow)
+                    reads = [*base, *narrow, *post, *(C.Sql(self._sort_expr(schema, s)) for s in sorts),
+                             *(self._facet_sql(schema, f) for f in counted if f not in by_columns),
+                             *(C.Sql(f"d.{ident(schema.column(name))}") for name in req.sums if name in schema.spec.fields)]
+                    from_sql, score = self._materialize(schema, t, from_sql, base + narrow, reads)
                     scope = f"{scope}\n{[c.text for c in narrow]}"
             if CountKey("") in kept and parts is not None:
                 total += sum(n for _, n in counts.rows(conn, CountKey(""), parts))
@@ -149,9 +159,12 @@ class IndexSearcher:
             for facet in req.facets:
                 if self._served_by_kept(schema, facet, kept, parts, selections):
                     self._kept_facet(schema, counts, self._facet_key(schema, facet), parts, facet, facet_counts[facet.key])
-                    continue
-                conds = base + [C.filter_sql(schema, t, f) for k, f in selections.items() if k != facet.key]
-                self._facet(schema, t, from_sql, conds, facet, facet_counts[facet.key], generation, scope)
+            if by_columns:
+                self._column_facets(counter, from_sql, base, by_columns, facet_counts, generation, scope)  # type: ignore[arg-type]
+            for facet in counted:
+                if facet not in by_columns:
+                    conds = base + [c for k, c in flags.items() if k != facet.key]
+                    self._facet(schema, t, from_sql, conds, facet, facet_counts[facet.key], generation, scope)
             if req.sums:
                 self._sums(schema, from_sql, base + post, req.sums, totals, generation, scope)
         if not single:
@@ -206,18 +219,22 @@ class IndexSearcher:
                           [p for f in flags for p in f.params])]
         return []
 
-    def _materialize(self, schema: SqliteIndexSchema, t: TableSet, from_sql: C.Sql, conds: list[C.Sql]) -> tuple[C.Sql, str]:
-        """Copy the documents the counts need (matching rows, typed columns and score) to a
-        temporary table, once: the count, the page and each facet then scan that small table in
-        memory instead of looking every matching document up again."""
+    def _materialize(self, schema: SqliteIndexSchema, t: TableSet, from_sql: C.Sql, conds: list[C.Sql],
+                     reads: list[C.Sql]) -> tuple[C.Sql, str]:
+        """Copy the documents the counts need (matching rows, score and the typed columns that
+        ``reads`` use) to a temporary table, once: the count, the page and each facet counted in
+        SQL then scan that small table in memory instead of looking every matching document up
+        again. Columns nothing reads stay NULL there (copying them costs more than the lookup)."""
         conn = self.db.conn
         names = [ident(schema.column(f.path)) for f in schema.columns]
+        used = set(_COLUMN_REF.findall(" ".join(r.text for r in reads)))
+        copied = [n for n in names if n in used]
         table = ident(f"tt_{t.base}_{len(names)}")
         conn.execute(f"CREATE TEMP TABLE IF NOT EXISTS {table} (rid INTEGER PRIMARY KEY, id TEXT, score REAL"
                      f"{''.join(', ' + n for n in names)})")
         conn.execute(f"DELETE FROM temp.{table}")
-        copy = C.select(", ".join(["d.rowid", "d.id", "m.score", *(f"d.{n}" for n in names)]), from_sql, conds)
-        conn.execute(f"INSERT INTO temp.{table} (rid, id, score{''.join(', ' + n for n in names)}) {copy.text}", copy.params)
+        copy = C.select(", ".join(["d.rowid", "d.id", "m.score", *(f"d.{n}" for n in copied)]), from_sql, conds)
+        conn.execute(f"INSERT INTO temp.{table} (rid, id, score{''.join(', ' + n for n in copied)}) {copy.text}", copy.params)
         # its size, for the planner: without it SQLite guesses a large table and builds a Bloom
         # filter over a whole value table to join a few hundred documents
         conn.execute(f"ANALYZE temp.{table}")
@@ -302,6 +319,22 @@ class IndexSearcher:
         info = schema.spec.fields[facet.field]
         for value, n in counts.rows(conn, key, parts):
             out.add(value if key.year else from_column(info, value), n, {})
+
+    def _column_facets(self, counter: ColumnCount, from_sql: C.Sql, base: list[C.Sql], facets: list[FacetSpec],
+                       out: dict[str, FacetCounts], generation: int | None, scope: str) -> None:
+        """The facets the in-memory columns count (see :mod:`.facets`)."""
+        key = ("facets", repr(facets), from_sql.text, tuple(from_sql.params), tuple((c.text, tuple(c.params)) for c in base),
+               counter.mask.text, tuple(counter.mask.params))
+        for name, buckets in self.db.cached(generation, (scope, *key), lambda: counter.count(from_sql, base, facets)).items():
+            for value, n, sums in buckets:
+                out[name].add(value, n, sums)
+
+    @staticmethod
+    def _facet_sql(schema: SqliteIndexSchema, facet: FacetSpec) -> C.Sql:
+        """What counting ``facet`` in SQL reads of a document (its column and summed columns)."""
+        info = schema.spec.fields.get(facet.field)
+        names = [name for name in (facet.field, *facet.sums) if name in schema.spec.fields and (name != facet.field or not info.multi)]
+        return C.Sql(" ".join(f"d.{ident(schema.column(name))}" for name in names))
 
     def _facet(self, schema, t, from_sql: C.Sql, conds: list[C.Sql], facet, counts: FacetCounts,
                generation: int | None, scope: str) -> None:

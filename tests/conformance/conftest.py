@@ -12,13 +12,16 @@ from indexer import SearchBackend, get_backend
 
 from . import corpus
 
-ENGINES = ["sqlite", pytest.param("elasticsearch", marks=pytest.mark.es)]
+# sqlite: the embedded engine counting facets from its in-memory columns, re-read after every
+# write; sqlite-sql: the same engine counting them in SQL (columns off, or not yet re-read)
+ENGINES = ["sqlite", "sqlite-sql", pytest.param("elasticsearch", marks=pytest.mark.es)]
+FACET_COLUMNS = {"sqlite": "always", "sqlite-sql": "off"}
 
 
 def make_backend(engine: str, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, prefix: str) -> SearchBackend:
-    if engine == "sqlite":
+    if engine in FACET_COLUMNS:
         path = tmp_path_factory.mktemp("sqlite") / "search.sqlite3"
-        return get_backend("sqlite", {"sqlite_path": str(path), "index_prefix": prefix})
+        return get_backend("sqlite", {"sqlite_path": str(path), "index_prefix": prefix, "sqlite_facet_columns": FACET_COLUMNS[engine]})
     url = request.getfixturevalue("es_url")
     return get_backend("elasticsearch", {"es_hosts": url, "es_number_of_replicas": 0, "index_prefix": prefix})
 

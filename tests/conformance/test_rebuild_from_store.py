@@ -12,6 +12,8 @@ from web.services.identity import system_identity
 
 from indexer import Page, SearchRequest, Text
 
+from .conftest import FACET_COLUMNS
+
 
 @pytest.fixture
 def app(engine, request, tmp_path):
@@ -19,9 +21,11 @@ def app(engine, request, tmp_path):
         "ENV": "development",
         "INSTANCE_PATH": str(tmp_path / "instance"),
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'store.sqlite3'}",
-        "SEARCH_BACKEND": engine,
+        "SEARCH_BACKEND": "sqlite" if engine in FACET_COLUMNS else engine,
         "SEARCH_INDEX_PREFIX": f"r{uuid.uuid4().hex[:8]}-",
     }
+    if engine in FACET_COLUMNS:
+        config["SEARCH_SQLITE_FACET_COLUMNS"] = FACET_COLUMNS[engine]
     if engine == "elasticsearch":
         config["SEARCH_ES_HOSTS"] = [request.getfixturevalue("es_url")]
         config["SEARCH_ES_NUMBER_OF_REPLICAS"] = 0
