@@ -212,7 +212,7 @@ def filters_sql(schema: SqliteIndexSchema, t: TableSet, filters: list[Filter], p
 # -- FROM clause ----------------------------------------------------------------------------
 
 def from_clause(schema: SqliteIndexSchema, t: TableSet, match: Match) -> tuple[Sql, list[Sql]]:
-    """FROM for the documents matching ``match`` (exposing ``m.score``, NULL without text),
+    """FROM for the documents matching ``match`` (exposing ``m.score`` when it has words),
     and the WHERE conditions the match itself needs."""
     if match.kind == "fts":
         weights = ", ".join(f"{schema.search_weights.get(f.path, 1.0):g}" for f in schema.text_fields)
@@ -224,7 +224,9 @@ def from_clause(schema: SqliteIndexSchema, t: TableSet, match: Match) -> tuple[S
             f"WHERE {t.fts} MATCH ?) m CROSS JOIN {t.docs} d ON d.rowid = m.rid",
             [match.expr],
         ), []
-    plain = Sql(f"FROM {t.docs} d JOIN (SELECT NULL AS score) m")
+    # no score without words (and no join: a constant row joined in front of the documents keeps
+    # SQLite from reading a listing's order off the sort column's index, a full sort instead)
+    plain = Sql(f"FROM {t.docs} d")
     if match.kind == "not_fts":
         return plain, [Sql(f"d.rowid NOT IN (SELECT rowid FROM {t.fts} WHERE {t.fts} MATCH ?)", [match.expr])]
     if match.kind == "none":

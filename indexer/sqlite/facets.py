@@ -129,9 +129,13 @@ class ColumnCount:
                  selections: dict[str, C.Sql]):
         self.store, self.conn, self.schema, self.t, self.generation = store, conn, schema, t, generation
         self.keys = list(selections)
-        self.mask = mask_sql([selections[k] for k in self.keys])
+        self.use(selections)
         self.everything = (1 << len(self.keys)) - 1
         self.columns: dict[tuple[str, str], Column] = {}
+
+    def use(self, selections: dict[str, C.Sql]) -> None:
+        """The selections' conditions as the counted documents' table has them (the same keys)."""
+        self.mask = mask_sql([selections[k] for k in self.keys])
 
     def _column(self, field: str, kind: str) -> Column | None:
         return self.store.column(self.conn, self.schema, self.t, self.generation, field, kind)

@@ -27,7 +27,7 @@ from ..validate import check_search
 from . import compiler as C
 from .counts import CountKey, Counts
 from .database import Database
-from .facets import ColumnCount, FacetColumns
+from .facets import ColumnCount, FacetColumns, mask_sql
 from .highlight import highlight_value
 from .schema import SqliteIndexSchema, TableSet, from_column, ident
 from .writer import get_path, norm_suggest
@@ -35,7 +35,8 @@ from .writer import get_path, norm_suggest
 MAX_CODEPOINT = chr(0x10FFFF)
 _SCORE_INFO = FieldInfo("_score", "double", False, "_score")
 _COLUMN_REF = re.compile(r'd\.("(?:[^"]|"")+")')  # a typed column in SQL text (schema.ident quotes every name)
-MATCH_TABLE = "tt_match"  # per connection (TEMP): the current index's matches for the current search
+MATCH_TABLE = "tt_match"
+MASK_COLUMN_BITS = 62  # selections the copy's mask column holds (SQLite integers are 64-bit)  # per connection (TEMP): the current index's matches for the current search
 
 
 class FacetCounts:
@@ -137,7 +138,7 @@ class IndexSearcher:
                 have = {k.name for k in counts.counted(conn)}  # read in this snapshot: a rebuild may have reset them
                 kept = {k for k in wanted[name] if k.name in have}
             parts = counts.parts_of(req.filters) if kept else None
-            score = "m.score"
+            score = "m.score" if match.kind == "fts" else "NULL"
             counted = [f for f in req.facets if not self._served_by_kept(schema, f, kept, parts, selections)]
             flags = {k: C.filter_sql(schema, t, f) for k, f in selections.items()}
             counter = ColumnCount(self.columns, conn, schema, t, generation, flags) if self.columns is not None and counted else None
@@ -145,11 +146,24 @@ class IndexSearcher:
             if counted or req.sums:
                 narrow = self._narrow(schema, t, selections, counted, req.facets)
                 if match.kind == "fts" or narrow:
-                    reads = [*base, *narrow, *post, *(C.Sql(self._sort_expr(schema, s)) for s in sorts),
+                    # what the queries over the copy read: the conditions are settled in the copy
+                    reads = [*(C.Sql(self._sort_expr(schema, s)) for s in sorts),
                              *(self._facet_sql(schema, f) for f in counted if f not in by_columns),
                              *(C.Sql(f"d.{ident(schema.column(name))}") for name in req.sums if name in schema.spec.fields)]
-                    from_sql, score = self._materialize(schema, t, from_sql, base + narrow, reads)
-                    scope = f"{scope}\n{[c.text for c in narrow]}"
+                    # what the copy holds, for the cache: the queries over it no longer name the conditions
+                    scope = f"{scope}\n{[(c.text, c.params) for c in base + narrow + post]}"
+                    masked = len(flags) <= MASK_COLUMN_BITS
+                    if not masked:
+                        reads += [*base, *post]
+                    mask = mask_sql(list(flags.values()) if masked else [])
+                    from_sql, score = self._materialize(schema, t, from_sql, base + narrow, reads, score, mask)
+                    if masked:
+                        # every copied document meets the base conditions; the selections it passes are its mask's bits
+                        base = []
+                        flags = {k: C.Sql(f"(d.mk & {1 << i}) <> 0") for i, k in enumerate(flags)}
+                        post = list(flags.values())
+                        if counter is not None:
+                            counter.use(flags)
             if CountKey("") in kept and parts is not None:
                 total += sum(n for _, n in counts.rows(conn, CountKey(""), parts))
             else:
@@ -220,7 +234,7 @@ class IndexSearcher:
         return []
 
     def _materialize(self, schema: SqliteIndexSchema, t: TableSet, from_sql: C.Sql, conds: list[C.Sql],
-                     reads: list[C.Sql]) -> tuple[C.Sql, str]:
+                     reads: list[C.Sql], score: str, mask: C.Sql) -> tuple[C.Sql, str]:
         """Copy the documents the counts need (matching rows, score and the typed columns that
         ``reads`` use) to a temporary table, once: the count, the page and each facet counted in
         SQL then scan that small table in memory instead of looking every matching document up
@@ -230,11 +244,12 @@ class IndexSearcher:
         used = set(_COLUMN_REF.findall(" ".join(r.text for r in reads)))
         copied = [n for n in names if n in used]
         table = ident(f"tt_{t.base}_{len(names)}")
-        conn.execute(f"CREATE TEMP TABLE IF NOT EXISTS {table} (rid INTEGER PRIMARY KEY, id TEXT, score REAL"
+        conn.execute(f"CREATE TEMP TABLE IF NOT EXISTS {table} (rid INTEGER PRIMARY KEY, id TEXT, score REAL, mk INTEGER"
                      f"{''.join(', ' + n for n in names)})")
         conn.execute(f"DELETE FROM temp.{table}")
-        copy = C.select(", ".join(["d.rowid", "d.id", "m.score", *(f"d.{n}" for n in copied)]), from_sql, conds)
-        conn.execute(f"INSERT INTO temp.{table} (rid, id, score{''.join(', ' + n for n in copied)}) {copy.text}", copy.params)
+        copy = C.select(", ".join(["d.rowid", "d.id", score, mask.text, *(f"d.{n}" for n in copied)]), from_sql, conds)
+        conn.execute(f"INSERT INTO temp.{table} (rid, id, score, mk{''.join(', ' + n for n in copied)}) {copy.text}",
+                     mask.params + copy.params)  # the mask's parameters come first in the text
         # its size, for the planner: without it SQLite guesses a large table and builds a Bloom
         # filter over a whole value table to join a few hundred documents
         conn.execute(f"ANALYZE temp.{table}")

@@ -100,3 +100,17 @@ def test_the_setting():
     assert facet_columns("off") is None and facet_columns(0) is None and facet_columns("false") is None
     with pytest.raises(ValueError):
         facet_columns("sometimes")
+
+
+def test_cached_counts_tell_selections_of_the_same_shape_apart(engines, tmp_path):
+    """Over the copy of the matches a selection is a bit of the mask, whatever it selects: the
+    result cache must still tell two selections that differ only in their values apart."""
+    uncached = get_backend("sqlite", {"sqlite_path": str(tmp_path / "u.sqlite3"), "sqlite_result_cache": 0})
+    uncached.ensure_indices()
+    for index in corpus.CORPUS:
+        assert uncached.index_documents(index, corpus.docs(index)).ok
+    for holder in ("吉林大学", "吉林农业大学", "吉林大学"):
+        kwargs = {"filters": (PUBLISHED,), "facet_filters": (("holders", Term("holders", holder)), ("city", Term("city", "changchun")))}
+        expected = facets_of(uncached, **kwargs)
+        assert all(facets_of(backend, **kwargs) == expected for backend in engines.values())
+    uncached.close()
