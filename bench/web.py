@@ -127,7 +127,7 @@ def check_url_parsing(targets: list[Target]) -> list[str]:
             got = schema.load(MultiDict(urllib.parse.parse_qsl(query, keep_blank_values=True)))
             p = t.params
             want = {"record_type": p.record_type, "q": p.q, "selections": p.selections, "sort": p.sort,
-                    "page": p.page, "size": p.size, "cursor": p.cursor}
+                    "page": p.page, "size": p.size, "cursor": p.cursor, "match": p.match}
             if got != want:
                 problems.append(f"{t.url}: parsed as {got}, expected {want}")
     return problems
