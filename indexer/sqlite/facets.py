@@ -68,10 +68,6 @@ class FacetColumns:
         self._columns: dict[tuple[str, str, str], Column] = {}
         self._lock = threading.Lock()
 
-    def clear(self) -> None:
-        with self._lock:
-            self._columns.clear()
-
     def column(self, conn, schema: SqliteIndexSchema, t: TableSet, generation: int | None, field: str, kind: str) -> Column | None:
         """The field's column at ``generation`` (read now, in the caller's snapshot, if need be),
         or None: the search counts in SQL."""

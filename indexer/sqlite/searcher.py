@@ -35,8 +35,8 @@ from .writer import get_path, norm_suggest
 MAX_CODEPOINT = chr(0x10FFFF)
 _SCORE_INFO = FieldInfo("_score", "double", False, "_score")
 _COLUMN_REF = re.compile(r'd\.("(?:[^"]|"")+")')  # a typed column in SQL text (schema.ident quotes every name)
-MATCH_TABLE = "tt_match"
-MASK_COLUMN_BITS = 62  # selections the copy's mask column holds (SQLite integers are 64-bit)  # per connection (TEMP): the current index's matches for the current search
+MATCH_TABLE = "tt_match"  # per connection (TEMP): the current index's matches for the current search
+MASK_COLUMN_BITS = 62  # selections the copy's mask column holds (SQLite integers are 64-bit)
 
 
 class FacetCounts:
