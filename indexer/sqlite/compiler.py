@@ -164,7 +164,9 @@ def filter_sql(schema: SqliteIndexSchema, t: TableSet, f: Filter, plain: frozens
         return Sql.join([filter_sql(schema, t, c, plain) for c in f.filters], "OR", "0")
     if isinstance(f, NoneOf):
         inner = Sql.join([filter_sql(schema, t, c, plain) for c in f.filters], "OR", "0")
-        return Sql(f"NOT {inner.text}", inner.params)
+        # a condition on a missing value is NULL in SQL, and NOT NULL would reject the document;
+        # Elasticsearch's must_not keeps it (it does not match the excluded value)
+        return Sql(f"NOT COALESCE({inner.text}, 0)", inner.params)
     info = schema.spec.fields.get(f.field)
     if info is None:
         return FALSE  # the field does not exist in this index: nothing matches (as in ES)

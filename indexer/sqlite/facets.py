@@ -183,10 +183,12 @@ class ColumnCount:
             own = self.keys.index(facet.key) if facet.key in self.keys else None
             need = self.everything & ~(1 << own) if own is not None else self.everything
             docs = rids[(masks & need) == need]
-            out[facet.key] = self._buckets(facet, self.columns, docs)
+            out[facet.key] = self.buckets(facet, docs)
         return out
 
-    def _buckets(self, facet: FacetSpec, columns: dict[tuple[str, str], Column], docs: np.ndarray) -> Buckets:
+    def buckets(self, facet: FacetSpec, docs: np.ndarray) -> Buckets:
+        """``facet``'s buckets over the documents ``docs`` (rowids), from its prepared columns."""
+        columns = self.columns
         info = self.schema.spec.fields[facet.field]
         sums = [(name, columns[(name, "number")]) for name in facet.sums if name in self.schema.spec.fields]
         if facet.kind == "range":

@@ -25,6 +25,7 @@ from ..query import FacetSpec, Highlight, SearchRequest, SimilarRequest, Sort, S
 from ..results import FacetBucket, Hit, SearchResult, Suggestion
 from ..validate import check_search
 from . import compiler as C
+from .columnar import ColumnAnswer, ColumnSearch, Unsupported
 from .counts import CountKey, Counts
 from .database import Database
 from .facets import ColumnCount, FacetColumns, mask_sql
@@ -127,6 +128,19 @@ class IndexSearcher:
             t = self._require(schema)
             generation = self.db.generation(schema)
             match = C.compile_match(schema, req.query)
+            if match.kind == "fts" and after is None and [(s.field, s.desc) for s in sorts] == [("_score", True)]:
+                answer = self._by_columns(schema, t, generation, match, req, selections, offset + size if size > 0 else 0)
+                if answer is not None:
+                    total += answer.total
+                    top = answer.top[offset:] if single else answer.top
+                    sources = self._sources(t, [rowid for rowid, _, _ in top])
+                    rows += [(name, doc_id, sources[rowid], score, [score]) for rowid, doc_id, score in top]
+                    for key, buckets in answer.facets.items():
+                        for value, n, sums in buckets:
+                            facet_counts[key].add(value, n, sums)
+                    for field, x in answer.sums.items():
+                        totals[field] += x
+                    continue
             from_sql, base = self._from(schema, t, match)
             scope = match.expr if match.kind == "fts" else ""
             plain = frozenset([schema.count_partition]) if schema.count_partition and sorts and sorts[0].field != "_score" else frozenset()
@@ -195,12 +209,31 @@ class IndexSearcher:
         sums = {f: float(totals.get(f, 0.0)) for f in req.sums}
         return SearchResult(total, hits, facets, next_cursor, 0.0, sums)
 
+    def _by_columns(self, schema: SqliteIndexSchema, t: TableSet, generation: int | None, match: C.Match,
+                    req: SearchRequest, selections: dict[str, Any], keep: int) -> ColumnAnswer | None:
+        """A search by relevance answered from the columns in memory (:mod:`.columnar`), or None:
+        it runs in SQL."""
+        if self.columns is None or generation is None:
+            return None
+        key = ("columns", match.expr, repr(req.filters), repr(sorted(selections.items())), repr(req.facets), req.sums, keep)
+        search = ColumnSearch(self.columns, self.db.conn, schema, t, generation)
+        try:
+            return self.db.cached(generation, key, lambda: search.run(match.expr, self._weights(schema), list(req.filters),
+                                                                      selections, req.facets, req.sums, keep))
+        except Unsupported:
+            return None
+
+    @staticmethod
+    def _weights(schema: SqliteIndexSchema) -> str:
+        """bm25()'s column weights: the mapping's field boosts."""
+        return ", ".join(f"{schema.search_weights.get(f.path, 1.0):g}" for f in schema.text_fields)
+
     def _from(self, schema: SqliteIndexSchema, t: TableSet, match: C.Match) -> tuple[C.Sql, list[C.Sql]]:
         """The FROM clause of this index's queries; words are matched here, once."""
         if match.kind != "fts":
             return C.from_clause(schema, t, match)
         conn = self.db.conn
-        weights = ", ".join(f"{schema.search_weights.get(f.path, 1.0):g}" for f in schema.text_fields)
+        weights = self._weights(schema)
         conn.execute(f"CREATE TEMP TABLE IF NOT EXISTS {MATCH_TABLE} (rid INTEGER PRIMARY KEY, score REAL)")
         conn.execute(f"DELETE FROM temp.{MATCH_TABLE}")
         try:

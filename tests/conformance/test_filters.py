@@ -77,6 +77,14 @@ def test_boolean_combinations(backend):
     assert set(ids(search(backend, filters=(f,), page=ALL))) == {"ach-9", "ach-14"}
 
 
+def test_excluding_a_value_keeps_documents_without_the_field(backend):
+    # must_not in Elasticsearch: a document with no price is not one with this price
+    f = NoneOf((Range("price_amount", gte=1000000), Term("transferred", True)))
+    got = set(ids(search(backend, filters=(PUBLISHED, f), page=ALL)))
+    assert got == expect(lambda d: d["status"] == "published" and not (d.get("price_amount", 0) >= 1000000 or d.get("transferred") is True))
+    assert any("price_amount" not in d or "transferred" not in d for d in corpus.published("achievements") if d["id"] in got)
+
+
 def test_filters_and_text_together(backend):
     got = ids(search(backend, Text("玉米"), filters=(Term("trl", 8),)))
     assert got == ["ach-3"]

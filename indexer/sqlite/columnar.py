@@ -1,0 +1,195 @@
+"""Text searches answered from the facet columns: SQLite matches the words, numpy does the rest.
+
+A search with words used to copy its matches to a temporary table, looking each matching
+document up for its status and id, and then ran the count, the page and the facets over that
+copy. For a query that matches half the index that is tens of thousands of lookups and copies
+per search. Here the full-text match returns its rowids and bm25 scores as two strings, parsed
+by numpy; the filters and the user's selections are evaluated over the columns held in memory
+(:class:`.facets.FacetColumns`); the count is a sum, each facet one ``bincount``, and the page
+the best scores of an ``argpartition``. Only the page's documents are then looked up.
+
+It answers searches ordered by relevance whose every filter, selection, facet and sum the
+columns can evaluate (terms, ranges and existence over keyword, number, date and boolean
+fields, single or multi-valued, combined with and/or/not). Anything else, a cursor or a column
+that is not current (writes coming fast), returns None and the search runs in SQL as before; the
+conformance suite runs both ways.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..errors import IndexMissing, QueryError
+from ..query import AllOf, AnyOf, Exists, FacetSpec, Filter, NoneOf, Range, Term, Terms
+from .facets import NUMERIC, Buckets, Column, ColumnCount, FacetColumns, _ids
+from .schema import SqliteIndexSchema, TableSet, to_column
+
+Mask = Callable[[np.ndarray], np.ndarray]  # rowids -> which of them pass
+
+
+class Unsupported(Exception):
+    """A filter or facet the columns cannot evaluate: the search runs in SQL."""
+
+
+@dataclass
+class ColumnAnswer:
+    """One index's share of a search: what the count, the facets and the sums add, and the
+    best-ranked documents (rowid, id, score), enough for the page."""
+
+    total: int
+    top: list[tuple[int, str, float]]
+    facets: dict[str, Buckets]
+    sums: dict[str, float]
+
+
+class ColumnSearch:
+    def __init__(self, store: FacetColumns, conn: sqlite3.Connection, schema: SqliteIndexSchema, t: TableSet,
+                 generation: int | None):
+        self.store, self.conn, self.schema, self.t, self.generation = store, conn, schema, t, generation
+        self.sizes: list[int] = []  # of the columns read: every rowid of this generation is below them
+
+    def _column(self, field: str, kind: str) -> Column:
+        col = self.store.column(self.conn, self.schema, self.t, self.generation, field, kind)
+        if col is None:
+            raise Unsupported(f"the column of {field} is not current")
+        self.sizes.append(col.size)
+        return col
+
+    # -- filters as masks ---------------------------------------------------------------------
+    def mask(self, f: Filter) -> Mask:
+        """``f`` as a function of rowids, with the semantics of :func:`.compiler.filter_sql`."""
+        if isinstance(f, (AllOf, AnyOf, NoneOf)):
+            parts = [self.mask(c) for c in f.filters]
+            if isinstance(f, AllOf):
+                return lambda docs: np.logical_and.reduce([p(docs) for p in parts]) if parts else np.ones(len(docs), bool)
+            either = (lambda docs: np.logical_or.reduce([p(docs) for p in parts])) if parts else (lambda docs: np.zeros(len(docs), bool))
+            return either if isinstance(f, AnyOf) else (lambda docs: ~either(docs))
+        info = self.schema.spec.fields.get(f.field)
+        if info is None:
+            return lambda docs: np.zeros(len(docs), bool)  # no such field here: nothing matches (as in SQL and ES)
+        if not info.is_scalar:
+            raise Unsupported(f"{f.field} is not a column")
+        if isinstance(f, Range) and all(getattr(f, op) is None for op in ("gte", "gt", "lte", "lt")):
+            f = Exists(f.field)
+        numeric = info.type in NUMERIC and not info.multi
+        if isinstance(f, Exists):
+            if numeric:
+                numbers = self._column(f.field, "number").numbers
+                return lambda docs: ~np.isnan(numbers[docs])
+            return self._by_code(self._column(f.field, "terms"), lambda key: True)
+        if isinstance(f, (Term, Terms)):
+            wanted = [to_column(info, v) for v in ((f.value,) if isinstance(f, Term) else f.values)]
+            if numeric:
+                numbers = self._column(f.field, "number").numbers
+                values = np.array(wanted, dtype=np.float64)
+                return lambda docs: np.isin(numbers[docs], values)
+            chosen = set(wanted)
+            return self._by_code(self._column(f.field, "terms"), lambda key: key in chosen)
+        if isinstance(f, Range):
+            bounds = [(op, to_column(info, getattr(f, op), round_up=op in ("lte", "gt")))
+                      for op in ("gte", "gt", "lte", "lt") if getattr(f, op) is not None]
+            if numeric:
+                numbers = self._column(f.field, "number").numbers
+
+                def inside(docs: np.ndarray) -> np.ndarray:
+                    values = numbers[docs]
+                    ok = ~np.isnan(values)
+                    for op, b in bounds:
+                        ok &= {"gte": values >= b, "gt": values > b, "lte": values <= b, "lt": values < b}[op]
+                    return ok
+                return inside
+            return self._by_code(self._column(f.field, "terms"), lambda key: all(_compare(key, op, b) for op, b in bounds))
+        raise Unsupported(f"unknown filter {type(f).__name__}")
+
+    @staticmethod
+    def _by_code(col: Column, accept: Callable[[Any], bool]) -> Mask:
+        """A condition on a field's values, decided once per distinct value (its code)."""
+        ok = np.array([bool(accept(k)) for k in col.keys] + [False], dtype=bool)  # the last: no value (-1)
+        if col.docs is None:
+            codes = col.codes
+            return lambda docs: ok[codes[docs]]
+        member = np.zeros(col.size, dtype=bool)
+        member[col.docs[ok[col.codes]]] = True  # a list passes when any of its values does
+        return lambda docs: member[docs]
+
+    # -- one search over one index ------------------------------------------------------------
+    def run(self, expr: str, weights: str, filters: list[Filter], selections: dict[str, Filter],
+            facets: tuple[FacetSpec, ...], sums: tuple[str, ...], keep: int) -> ColumnAnswer:
+        """The count, facets and sums of the documents matching ``expr`` that pass ``filters``
+        and ``selections``, and the ``keep`` best of them (score descending, then id)."""
+        base = [self.mask(f) for f in filters]
+        chosen = {k: self.mask(f) for k, f in selections.items()}
+        counter = ColumnCount(self.store, self.conn, self.schema, self.t, self.generation, {})
+        present = [f for f in facets if f.field in self.schema.spec.fields]
+        if any(not counter.takes(f) for f in present) or len(counter.prepare(present)) != len(present):
+            raise Unsupported("a facet the columns do not count")
+        summed = [name for name in sums if name in self.schema.spec.fields]
+        for name in summed:
+            info = self.schema.spec.fields[name]
+            if info.multi or info.type not in NUMERIC:
+                raise Unsupported(f"{name} cannot be summed from a column")
+        number_of = {name: self._column(name, "number") for name in summed}
+
+        self.sizes += [col.size for col in counter.columns.values()]
+        rids, scores = self._matches(expr, weights)
+        if self.sizes and len(rids) and rids.max() >= min(self.sizes):
+            raise Unsupported("a match the columns do not hold")  # not at this generation: cannot happen, but never index past them
+        ok = np.ones(len(rids), dtype=bool)
+        for m in base:
+            ok &= m(rids)
+        rids, scores = rids[ok], scores[ok]
+        passes = {k: m(rids) for k, m in chosen.items()}
+        every = np.logical_and.reduce(list(passes.values())) if passes else np.ones(len(rids), dtype=bool)
+
+        out_facets: dict[str, Buckets] = {}
+        for facet in present:
+            others = [v for k, v in passes.items() if k != facet.key]
+            docs = rids[np.logical_and.reduce(others)] if others else rids
+            out_facets[facet.key] = counter.buckets(facet, docs)
+        hits, hit_scores = rids[every], scores[every]
+        totals = {name: float(np.nansum(col.numbers[hits])) for name, col in number_of.items()}
+        return ColumnAnswer(int(len(hits)), self._best(hits, hit_scores, keep), out_facets, totals)
+
+    def _matches(self, expr: str, weights: str) -> tuple[np.ndarray, np.ndarray]:
+        """Every match's rowid and bm25 score, as two strings parsed in C (a row at a time to
+        Python costs more than the match). ``%!.17g`` writes a double that reads back exactly."""
+        fts = self.t.fts
+        sql = (f"SELECT group_concat(r), group_concat(printf('%!.17g', s)) FROM "
+               f"(SELECT rowid AS r, -bm25({fts}, {weights}) AS s FROM {fts} WHERE {fts} MATCH ? LIMIT -1)")
+        try:
+            rowids, scores = self.conn.execute(sql, (expr,)).fetchone()
+        except sqlite3.OperationalError as exc:
+            if "no such table" in str(exc):
+                raise IndexMissing(str(exc)) from exc
+            raise QueryError(f"查询无法解析 / the query could not be parsed: {exc}", code="invalid_query") from exc
+        if not rowids:
+            return np.zeros(0, np.int64), np.zeros(0, np.float64)
+        return _ids(rowids), np.fromstring(scores, dtype=np.float64, sep=",")
+
+    def _best(self, rids: np.ndarray, scores: np.ndarray, keep: int) -> list[tuple[int, str, float]]:
+        """The ``keep`` best by score, ties by id (read for the candidates only: every document
+        scoring at least the ``keep``-th best score)."""
+        if keep <= 0 or not len(rids):
+            return []
+        if len(rids) > keep:
+            threshold = np.partition(scores, len(scores) - keep)[len(scores) - keep]
+            picked = scores >= threshold
+            rids, scores = rids[picked], scores[picked]
+        ids = dict(self.conn.execute(f"SELECT d.rowid, d.id FROM json_each(?) j JOIN {self.t.docs} d ON d.rowid = j.value",
+                                     (json.dumps(rids.tolist()),)))
+        ranked = sorted(((-float(s), ids[int(r)], int(r)) for r, s in zip(rids, scores)))[:keep]
+        return [(r, doc_id, -neg) for neg, doc_id, r in ranked]
+
+
+def _compare(key: Any, op: str, bound: Any) -> bool:
+    """SQLite's comparison of a stored value with a bound (both as the column stores them)."""
+    try:
+        return {"gte": key >= bound, "gt": key > bound, "lte": key <= bound, "lt": key < bound}[op]
+    except TypeError:  # a number against text: SQLite orders every number before any text
+        number_first = isinstance(key, (int, float))
+        return op in ("lt", "lte") if number_first else op in ("gt", "gte")
