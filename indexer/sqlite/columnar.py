@@ -25,9 +25,13 @@ from typing import Any
 import numpy as np
 
 from ..errors import IndexMissing, QueryError
-from ..query import AllOf, AnyOf, Exists, FacetSpec, Filter, NoneOf, Range, Term, Terms
+from ..catalog import FieldInfo
+from ..query import AllOf, AnyOf, Exists, FacetSpec, Filter, NoneOf, Range, Sort, Term, Terms
+from .compiler import Match
 from .facets import NUMERIC, Buckets, Column, ColumnCount, FacetColumns, _ids
-from .schema import SqliteIndexSchema, TableSet, to_column
+from .schema import SqliteIndexSchema, TableSet, from_column, ident, to_column
+
+SCORE_INFO = FieldInfo("_score", "double", False, "_score")
 
 Mask = Callable[[np.ndarray], np.ndarray]  # rowids -> which of them pass
 
@@ -38,11 +42,11 @@ class Unsupported(Exception):
 
 @dataclass
 class ColumnAnswer:
-    """One index's share of a search: what the count, the facets and the sums add, and the
-    best-ranked documents (rowid, id, score), enough for the page."""
+    """One index's share of a search: what the count, the facets and the sums add, and its
+    first documents in the search's order (rowid, id, score, sort values), enough for the page."""
 
     total: int
-    top: list[tuple[int, str, float]]
+    top: list[tuple[int, str, float | None, list[Any]]]
     facets: dict[str, Buckets]
     sums: dict[str, float]
 
@@ -118,10 +122,10 @@ class ColumnSearch:
         return lambda docs: member[docs]
 
     # -- one search over one index ------------------------------------------------------------
-    def run(self, expr: str, weights: str, filters: list[Filter], selections: dict[str, Filter],
-            facets: tuple[FacetSpec, ...], sums: tuple[str, ...], keep: int) -> ColumnAnswer:
-        """The count, facets and sums of the documents matching ``expr`` that pass ``filters``
-        and ``selections``, and the ``keep`` best of them (score descending, then id)."""
+    def run(self, match: Match, weights: str, filters: list[Filter], selections: dict[str, Filter],
+            facets: tuple[FacetSpec, ...], sums: tuple[str, ...], sorts: list[Sort], keep: int) -> ColumnAnswer:
+        """The count, facets and sums of the documents matching ``match`` that pass ``filters``
+        and ``selections``, and the first ``keep`` of them in the order of ``sorts`` (then id)."""
         base = [self.mask(f) for f in filters]
         chosen = {k: self.mask(f) for k, f in selections.items()}
         counter = ColumnCount(self.store, self.conn, self.schema, self.t, self.generation, {})
@@ -134,15 +138,25 @@ class ColumnSearch:
             if info.multi or info.type not in NUMERIC:
                 raise Unsupported(f"{name} cannot be summed from a column")
         number_of = {name: self._column(name, "number") for name in summed}
-
+        documents = self._column("", "ids")
         self.sizes += [col.size for col in counter.columns.values()]
-        rids, scores = self._matches(expr, weights)
-        if self.sizes and len(rids) and rids.max() >= min(self.sizes):
+
+        scores: np.ndarray | None = None
+        if match.kind == "fts":
+            rids, scores = self._matches(match.expr, weights)
+        elif match.kind == "all":
+            rids = documents.rowids
+        elif match.kind == "not_fts":
+            rids = np.setdiff1d(documents.rowids, self._matches(match.expr, None)[0], assume_unique=True)
+        else:
+            raise Unsupported(f"a match of kind {match.kind}")
+        if len(rids) and rids.max() >= min(self.sizes):
             raise Unsupported("a match the columns do not hold")  # not at this generation: cannot happen, but never index past them
         ok = np.ones(len(rids), dtype=bool)
         for m in base:
             ok &= m(rids)
-        rids, scores = rids[ok], scores[ok]
+        rids = rids[ok]
+        scores = scores[ok] if scores is not None else None
         passes = {k: m(rids) for k, m in chosen.items()}
         every = np.logical_and.reduce(list(passes.values())) if passes else np.ones(len(rids), dtype=bool)
 
@@ -151,16 +165,19 @@ class ColumnSearch:
             others = [v for k, v in passes.items() if k != facet.key]
             docs = rids[np.logical_and.reduce(others)] if others else rids
             out_facets[facet.key] = counter.buckets(facet, docs)
-        hits, hit_scores = rids[every], scores[every]
+        hits = rids[every]
+        hit_scores = scores[every] if scores is not None else None
         totals = {name: float(np.nansum(col.numbers[hits])) for name, col in number_of.items()}
-        return ColumnAnswer(int(len(hits)), self._best(hits, hit_scores, keep), out_facets, totals)
+        return ColumnAnswer(int(len(hits)), self._first(hits, hit_scores, sorts, documents.ranks, keep), out_facets, totals)
 
-    def _matches(self, expr: str, weights: str) -> tuple[np.ndarray, np.ndarray]:
-        """Every match's rowid and bm25 score, as two strings parsed in C (a row at a time to
-        Python costs more than the match). ``%!.17g`` writes a double that reads back exactly."""
+    def _matches(self, expr: str, weights: str | None) -> tuple[np.ndarray, np.ndarray]:
+        """Every match's rowid and (with ``weights``) bm25 score, as two strings parsed in C (a
+        row at a time to Python costs more than the match). ``%!.17g`` writes a double that
+        reads back exactly."""
         fts = self.t.fts
-        sql = (f"SELECT group_concat(r), group_concat(printf('%!.17g', s)) FROM "
-               f"(SELECT rowid AS r, -bm25({fts}, {weights}) AS s FROM {fts} WHERE {fts} MATCH ? LIMIT -1)")
+        score = f"printf('%!.17g', -bm25({fts}, {weights}))" if weights is not None else "0"
+        # LIMIT -1 keeps SQLite from folding the match into the aggregate, where bm25() cannot run
+        sql = f"SELECT group_concat(r), group_concat(s) FROM (SELECT rowid AS r, {score} AS s FROM {fts} WHERE {fts} MATCH ? LIMIT -1)"
         try:
             rowids, scores = self.conn.execute(sql, (expr,)).fetchone()
         except sqlite3.OperationalError as exc:
@@ -171,19 +188,58 @@ class ColumnSearch:
             return np.zeros(0, np.int64), np.zeros(0, np.float64)
         return _ids(rowids), np.fromstring(scores, dtype=np.float64, sep=",")
 
-    def _best(self, rids: np.ndarray, scores: np.ndarray, keep: int) -> list[tuple[int, str, float]]:
-        """The ``keep`` best by score, ties by id (read for the candidates only: every document
-        scoring at least the ``keep``-th best score)."""
-        if keep <= 0 or not len(rids):
+    def _sort_key(self, s: Sort, hits: np.ndarray, scores: np.ndarray | None) -> np.ndarray:
+        """One sort as floats, ascending, missing values last (as the SQL path and Elasticsearch)."""
+        if s.field == "_score":
+            if scores is None:
+                return np.zeros(len(hits))  # no words, no score: SQL sorts by NULL
+            return -scores if s.desc else scores.copy()
+        info = self.schema.spec.fields.get(s.field)
+        if info is None or not info.is_scalar or info.multi:
+            return np.zeros(len(hits))  # SQL sorts these by NULL: no order
+        if info.type in NUMERIC:
+            values = self._column(s.field, "number").numbers[hits]
+        else:
+            col = self._column(s.field, "terms")
+            place = np.full(len(col.keys) + 1, np.nan)  # the last: no value (-1)
+            place[sorted(range(len(col.keys)), key=col.keys.__getitem__)] = np.arange(len(col.keys))
+            values = place[col.codes[hits]]
+        key = -values if s.desc else values
+        key[np.isnan(key)] = np.inf
+        return key
+
+    def _first(self, hits: np.ndarray, scores: np.ndarray | None, sorts: list[Sort], ranks: np.ndarray,
+               keep: int) -> list[tuple[int, str, float | None, list[Any]]]:
+        """The first ``keep`` documents: (rowid, id, score, sort values as the page reports them)."""
+        if keep <= 0 or not len(hits):
             return []
-        if len(rids) > keep:
-            threshold = np.partition(scores, len(scores) - keep)[len(scores) - keep]
-            picked = scores >= threshold
-            rids, scores = rids[picked], scores[picked]
-        ids = dict(self.conn.execute(f"SELECT d.rowid, d.id FROM json_each(?) j JOIN {self.t.docs} d ON d.rowid = j.value",
-                                     (json.dumps(rids.tolist()),)))
-        ranked = sorted(((-float(s), ids[int(r)], int(r)) for r, s in zip(rids, scores)))[:keep]
-        return [(r, doc_id, -neg) for neg, doc_id, r in ranked]
+        keys = [self._sort_key(s, hits, scores) for s in sorts] + [ranks[hits].astype(np.float64)]
+        candidates = np.arange(len(hits))
+        if len(hits) > keep:  # every document at least as early as the keep-th by the first sort
+            threshold = np.partition(keys[0], keep - 1)[keep - 1]
+            candidates = np.flatnonzero(keys[0] <= threshold)
+        order = candidates[np.lexsort([k[candidates] for k in reversed(keys)])][:keep]
+        columns = [self._sort_column(s) for s in sorts]
+        rows = {r[0]: r[1:] for r in self.conn.execute(
+            f"SELECT d.rowid, d.id{''.join(', ' + c for c in columns)} FROM json_each(?) j JOIN {self.t.docs} d ON d.rowid = j.value",
+            (json.dumps(hits[order].tolist()),))}
+        out = []
+        for i in order:
+            rowid = int(hits[i])
+            doc_id, *raw = rows[rowid]
+            score = float(scores[i]) if scores is not None else None
+            values = [score if s.field == "_score" else from_column(self._sort_info(s), v) for s, v in zip(sorts, raw)]
+            out.append((rowid, doc_id, score, values))
+        return out
+
+    def _sort_column(self, s: Sort) -> str:
+        info = self.schema.spec.fields.get(s.field)
+        if s.field == "_score" or info is None or not info.is_scalar or info.multi:
+            return "NULL"
+        return f"d.{ident(self.schema.column(s.field))}"
+
+    def _sort_info(self, s: Sort) -> FieldInfo:
+        return self.schema.spec.fields.get(s.field) or SCORE_INFO
 
 
 def _compare(key: Any, op: str, bound: Any) -> bool:

@@ -43,6 +43,8 @@ class Column:
     keys: list[Any]  # code -> stored value
     docs: np.ndarray | None = None  # lists: the rowid of each entry
     numbers: np.ndarray | None = None  # numeric single values: float64 per rowid, NaN missing
+    rowids: np.ndarray | None = None  # kind "ids": every document's rowid, ascending
+    ranks: np.ndarray | None = None  # kind "ids": per rowid, the place of its id in id order (the last tie-break)
     read_seconds: float = 0.0
     read_at: float = 0.0
 
@@ -90,6 +92,12 @@ class FacetColumns:
     @staticmethod
     def _read(conn, schema: SqliteIndexSchema, t: TableSet, field: str, kind: str) -> Column:
         size = (conn.execute(f"SELECT max(rowid) FROM {t.docs}").fetchone()[0] or 0) + 1
+        if kind == "ids":  # not a field: the documents themselves, in the order of their ids
+            # row by row: group_concat does not promise to keep a subquery's order
+            rowids = np.fromiter((r for (r,) in conn.execute(f"SELECT rowid FROM {t.docs} ORDER BY id")), dtype=np.int64)
+            ranks = np.full(size, len(rowids), dtype=np.int64)
+            ranks[rowids] = np.arange(len(rowids))
+            return Column(0, size, np.zeros(0, np.int32), [], rowids=np.sort(rowids), ranks=ranks)
         info = schema.spec.fields[field]
         if info.multi:
             keys, docs, codes = [], [], []

@@ -19,13 +19,13 @@ from typing import Any
 
 from .. import analysis
 from ..base import decode_cursor, encode_cursor
-from ..catalog import Catalog, FieldInfo
+from ..catalog import Catalog
 from ..errors import IndexMissing, QueryError
 from ..query import FacetSpec, Highlight, SearchRequest, SimilarRequest, Sort, SuggestRequest, has_text
 from ..results import FacetBucket, Hit, SearchResult, Suggestion
 from ..validate import check_search
 from . import compiler as C
-from .columnar import ColumnAnswer, ColumnSearch, Unsupported
+from .columnar import SCORE_INFO, ColumnAnswer, ColumnSearch, Unsupported
 from .counts import CountKey, Counts
 from .database import Database
 from .facets import ColumnCount, FacetColumns, mask_sql
@@ -34,7 +34,6 @@ from .schema import SqliteIndexSchema, TableSet, from_column, ident
 from .writer import get_path, norm_suggest
 
 MAX_CODEPOINT = chr(0x10FFFF)
-_SCORE_INFO = FieldInfo("_score", "double", False, "_score")
 _COLUMN_REF = re.compile(r'd\.("(?:[^"]|"")+")')  # a typed column in SQL text (schema.ident quotes every name)
 MATCH_TABLE = "tt_match"  # per connection (TEMP): the current index's matches for the current search
 MASK_COLUMN_BITS = 62  # selections the copy's mask column holds (SQLite integers are 64-bit)
@@ -128,13 +127,15 @@ class IndexSearcher:
             t = self._require(schema)
             generation = self.db.generation(schema)
             match = C.compile_match(schema, req.query)
-            if match.kind == "fts" and after is None and [(s.field, s.desc) for s in sorts] == [("_score", True)]:
-                answer = self._by_columns(schema, t, generation, match, req, selections, offset + size if size > 0 else 0)
+            # by the columns in memory: searches with words, and listings with selections (a plain
+            # listing reads its kept counts and takes its page off the sort column's index)
+            if after is None and (match.kind == "fts" or (match.kind in ("all", "not_fts") and selections)):
+                answer = self._by_columns(schema, t, generation, match, req, selections, sorts, offset + size if size > 0 else 0)
                 if answer is not None:
                     total += answer.total
                     top = answer.top[offset:] if single else answer.top
-                    sources = self._sources(t, [rowid for rowid, _, _ in top])
-                    rows += [(name, doc_id, sources[rowid], score, [score]) for rowid, doc_id, score in top]
+                    sources = self._sources(t, [rowid for rowid, *_ in top])
+                    rows += [(name, doc_id, sources[rowid], score, values) for rowid, doc_id, score, values in top]
                     for key, buckets in answer.facets.items():
                         for value, n, sums in buckets:
                             facet_counts[key].add(value, n, sums)
@@ -210,16 +211,16 @@ class IndexSearcher:
         return SearchResult(total, hits, facets, next_cursor, 0.0, sums)
 
     def _by_columns(self, schema: SqliteIndexSchema, t: TableSet, generation: int | None, match: C.Match,
-                    req: SearchRequest, selections: dict[str, Any], keep: int) -> ColumnAnswer | None:
-        """A search by relevance answered from the columns in memory (:mod:`.columnar`), or None:
-        it runs in SQL."""
+                    req: SearchRequest, selections: dict[str, Any], sorts: list[Sort], keep: int) -> ColumnAnswer | None:
+        """One index's share of a search, answered from the columns in memory (:mod:`.columnar`),
+        or None: it runs in SQL."""
         if self.columns is None or generation is None:
             return None
-        key = ("columns", match.expr, repr(req.filters), repr(sorted(selections.items())), repr(req.facets), req.sums, keep)
+        key = ("columns", match, repr(req.filters), repr(sorted(selections.items())), repr(req.facets), req.sums, repr(sorts), keep)
         search = ColumnSearch(self.columns, self.db.conn, schema, t, generation)
         try:
-            return self.db.cached(generation, key, lambda: search.run(match.expr, self._weights(schema), list(req.filters),
-                                                                      selections, req.facets, req.sums, keep))
+            return self.db.cached(generation, key, lambda: search.run(match, self._weights(schema), list(req.filters),
+                                                                      selections, req.facets, req.sums, sorts, keep))
         except Unsupported:
             return None
 
@@ -319,8 +320,8 @@ class IndexSearcher:
 
     def _sort_info(self, schema: SqliteIndexSchema, s: Sort):
         if s.field == "_score":
-            return _SCORE_INFO
-        return schema.spec.fields.get(s.field) or _SCORE_INFO
+            return SCORE_INFO
+        return schema.spec.fields.get(s.field) or SCORE_INFO
 
     def _sort_expr(self, schema: SqliteIndexSchema, s: Sort, score: str = "m.score") -> str:
         if s.field == "_score":

@@ -104,13 +104,42 @@ def test_ties_are_ordered_by_id_across_indices(engines, answered, page, filters)
     assert answered and all(answered)
 
 
+SORTS = {
+    "trl": (Sort("trl", desc=True),),
+    "price-asc": (Sort("price_amount"),),
+    "registered": (Sort("registered_at", desc=True),),
+    "city-then-score": (Sort("city"), Sort("_score", desc=True)),
+    "a-field-of-one-index": (Sort("filed_at", desc=True),),
+    "transferred-then-trl": (Sort("transferred", desc=True), Sort("trl")),
+    "score-ascending": (Sort("_score"),),
+}
+
+
+@pytest.mark.parametrize("sort", SORTS.values(), ids=SORTS.keys())
+@pytest.mark.parametrize("query", [Text("电池 OR 玉米 OR 技术 OR 材料"), None, Text("-电池")], ids=["words", "listing", "not"])
+@pytest.mark.parametrize("page", [Page(1, 3), Page(3, 2)], ids=str)
+def test_orders_give_what_sql_gives(engines, answered, sort, query, page):
+    kwargs = {"indices": ("achievements", "patents"), "query": query, "filters": (PUBLISHED,), "facets": FACETS,
+              "facet_filters": (("price", SELECTIONS["price"]),), "sort": sort, "page": page}
+    got = outcome(engines["always"], **kwargs)
+    assert got == outcome(engines["off"], **kwargs)
+    assert got["total"] > 0 and answered and all(answered)
+
+
+def test_listings_with_selections_give_what_sql_gives(engines, answered):
+    for chosen in CHOSEN:
+        kwargs = {"indices": ("achievements",), "filters": (PUBLISHED,), "facets": FACETS, "page": Page(2, 3),
+                  "facet_filters": tuple((k, SELECTIONS[k]) for k in chosen), "sums": ("price_amount",)}
+        assert outcome(engines["always"], **kwargs) == outcome(engines["off"], **kwargs)
+    assert answered == [True] * (len(CHOSEN) - 1)  # the plain listing reads its kept counts, in SQL
+
+
 def test_what_the_columns_leave_to_sql(engines, answered):
-    """A filter on a text field: the columns decline; another order or a cursor: they are not
-    asked. SQL answers, with the same results."""
+    """A filter on a text field: the columns decline; a cursor: they are not asked. SQL
+    answers, with the same results."""
     always, off = engines["always"], engines["off"]
-    for kwargs in ({"filters": (Exists("summary"),)}, {"sort": (Sort("trl", desc=True),)}):
-        kwargs = {"indices": ("achievements",), "query": Text("电池"), "facets": (FacetSpec("city"),), **kwargs}
-        assert outcome(always, **kwargs) == outcome(off, **kwargs)
+    kwargs = {"indices": ("achievements",), "query": Text("电池"), "facets": (FacetSpec("city"),), "filters": (Exists("summary"),)}
+    assert outcome(always, **kwargs) == outcome(off, **kwargs)
     assert answered == [False]
     first = always.search(SearchRequest(indices=("achievements",), query=Text("电池 OR 玉米"), page=Page(1, 2)))
     answered.clear()
