@@ -201,9 +201,7 @@ class ColumnSearch:
             values = self._column(s.field, "number").numbers[hits]
         else:
             col = self._column(s.field, "terms")
-            place = np.full(len(col.keys) + 1, np.nan)  # the last: no value (-1)
-            place[sorted(range(len(col.keys)), key=col.keys.__getitem__)] = np.arange(len(col.keys))
-            values = place[col.codes[hits]]
+            values = col.places()[col.codes[hits]]
         key = -values if s.desc else values
         key[np.isnan(key)] = np.inf
         return key

@@ -45,6 +45,16 @@ class Column:
     numbers: np.ndarray | None = None  # numeric single values: float64 per rowid, NaN missing
     rowids: np.ndarray | None = None  # kind "ids": every document's rowid, ascending
     ranks: np.ndarray | None = None  # kind "ids": per rowid, the place of its id in id order (the last tie-break)
+    _places: np.ndarray | None = None
+
+    def places(self) -> np.ndarray:
+        """Per code, the place of its value in SQLite's order (NaN for the code -1, no value):
+        what sorting by this field compares. Worked out once per column read."""
+        if self._places is None:
+            places = np.full(len(self.keys) + 1, np.nan)
+            places[sorted(range(len(self.keys)), key=self.keys.__getitem__)] = np.arange(len(self.keys))
+            self._places = places
+        return self._places
     read_seconds: float = 0.0
     read_at: float = 0.0
 
