@@ -83,6 +83,34 @@ class PostgresDatabases:
                 conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
 
 
+def es_cpu_seconds(es_url: str | None) -> float | None:
+    """CPU time the Elasticsearch node(s) have used since they started (``_nodes/stats``; the
+    node refreshes it about once a second, so a run of a few seconds reads coarsely)."""
+    if not es_url:
+        return None
+    from elasticsearch import Elasticsearch
+
+    with Elasticsearch(es_url, request_timeout=30) as es:
+        nodes = es.nodes.stats(metric="process")["nodes"].values()
+    return sum(node["process"]["cpu"]["total_in_millis"] for node in nodes) / 1000
+
+
+class CpuClock:
+    """This process's and Elasticsearch's CPU seconds over a block: where the cores went, which
+    wall-clock rates on a shared machine do not say."""
+
+    def __init__(self, es_url: str | None):
+        self.es_url = es_url
+
+    def __enter__(self) -> "CpuClock":
+        self.ours, self.es = time.process_time(), es_cpu_seconds(self.es_url)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.ours = time.process_time() - self.ours
+        self.es = es_cpu_seconds(self.es_url) - self.es if self.es is not None else None
+
+
 def run_engine(engine: str, store: str, csv_path: Path, n: int, work: Path, es_url: str | None, batch: int,
                databases: PostgresDatabases | None, keep_docs: bool = False):
     from web import create_app
@@ -120,9 +148,10 @@ def run_engine(engine: str, store: str, csv_path: Path, n: int, work: Path, es_u
                 last[0] = now
                 print(f"  {store} + {engine}: {j.committed_records}/{j.progress_total} after {now - started:.0f}s", flush=True)
 
-        job = ImportPipeline(batch_size=batch).run(job.id, on_progress=progress)
-        current_services.outbox.drain()
-        current_search.refresh("achievements")
+        with CpuClock(es_url if engine == "elasticsearch" else None) as cpu:
+            job = ImportPipeline(batch_size=batch).run(job.id, on_progress=progress)
+            current_services.outbox.drain()
+            current_search.refresh("achievements")
         elapsed = time.perf_counter() - started
         found = current_search.search(SearchRequest(indices=("achievements",), page=Page(1, 0))).total
         assert job.status == "done", job.message
@@ -132,10 +161,10 @@ def run_engine(engine: str, store: str, csv_path: Path, n: int, work: Path, es_u
         db.session.remove()
         db.engine.dispose()
     shutil.rmtree(folder, ignore_errors=True)
-    return {"elapsed": elapsed, "created": job.created, "rejected": job.rejected, "found": found, "docs": docs}
+    return {"elapsed": elapsed, "created": job.created, "rejected": job.rejected, "found": found, "docs": docs, "cpu": cpu}
 
 
-def raw_bulk(es_url: str, docs) -> float:
+def raw_bulk(es_url: str, docs) -> tuple[float, CpuClock]:
     from elasticsearch import Elasticsearch, helpers
 
     from indexer.catalog import Catalog
@@ -146,11 +175,12 @@ def raw_bulk(es_url: str, docs) -> float:
     es.indices.create(index=name, settings={**body["settings"], "number_of_replicas": 0}, mappings=body["mappings"])
     try:
         started = time.perf_counter()
-        helpers.bulk(es, ({"_index": name, "_id": d.id, "_source": d.source} for d in docs), chunk_size=500)
-        es.indices.refresh(index=name)
+        with CpuClock(es_url) as cpu:
+            helpers.bulk(es, ({"_index": name, "_id": d.id, "_source": d.source} for d in docs), chunk_size=500)
+            es.indices.refresh(index=name)
         elapsed = time.perf_counter() - started
         assert es.count(index=name)["count"] == len(docs)
-        return elapsed
+        return elapsed, cpu
     finally:
         es.indices.delete(index=name)
         es.close()
@@ -193,12 +223,12 @@ def main() -> None:
                 # the reference re-sends the documents of the first Elasticsearch run
                 keep = engine == "elasticsearch" and not any(e == "elasticsearch" for _, e in results)
                 results[(store, engine)] = run_engine(engine, store, csv_path, args.records, work, url, args.batch, databases, keep)
-        reference = None
+        reference, reference_cpu = None, None
         docs = next((r["docs"] for r in results.values() if r["docs"] is not None), None)
         if docs is None and url:
             print("\n(no Elasticsearch run: no reference)")
         elif docs is not None:
-            reference = raw_bulk(url, docs)
+            reference, reference_cpu = raw_bulk(url, docs)
     finally:
         if databases is not None:
             databases.close()
@@ -215,6 +245,19 @@ def main() -> None:
         ratio = f"{rate / (args.records / reference):6.2f}x the reference rate" if reference else ""
         print(f"  {f'pipeline into {store} store + {engine} engine':54s} {r['elapsed']:7.1f}s {rate:8.0f} records/s  {ratio}")
         print(f"  {'':54s} created {r['created']}, rejected {r['rejected']}, searchable {r['found']}")
+
+    # the cores' budget: at 0.8x the reference rate, what Elasticsearch needs of them leaves the rest to us
+    print(f"\nCPU per record (ms): this process (client or pipeline), Elasticsearch; {os.cpu_count()} cores")
+    per = lambda seconds: f"{seconds * 1000 / args.records:6.2f}" if seconds is not None else "     -"  # noqa: E731
+    if reference_cpu is not None:
+        print(f"  {'raw Elasticsearch _bulk of the same documents':54s} {per(reference_cpu.ours)} {per(reference_cpu.es)}")
+    for (store, engine), r in results.items():
+        print(f"  {f'pipeline into {store} store + {engine} engine':54s} {per(r['cpu'].ours)} {per(r['cpu'].es)}")
+    if reference_cpu is not None and reference_cpu.es is not None:
+        rate = 0.8 * args.records / reference
+        left = (os.cpu_count() or 1) - rate * reference_cpu.es / args.records
+        print(f"  at 0.8x the reference ({rate:.0f} records/s), Elasticsearch needs {rate * reference_cpu.es / args.records:.2f} cores: "
+              f"the pipeline may spend {max(left, 0) / rate * 1000:.2f} ms of CPU per record")
 
 
 if __name__ == "__main__":
