@@ -216,7 +216,9 @@ class IndexSearcher:
         or None: it runs in SQL."""
         if self.columns is None or generation is None:
             return None
-        key = ("columns", match, repr(req.filters), repr(sorted(selections.items())), repr(req.facets), req.sums, repr(sorts), keep)
+        # the index's tables in the key: a listing's match ("all") and filters read alike in every index
+        key = ("columns", t.base, match, repr(req.filters), repr(sorted(selections.items())), repr(req.facets), req.sums,
+               repr(sorts), keep)
         search = ColumnSearch(self.columns, self.db.conn, schema, t, generation)
         try:
             return self.db.cached(generation, key, lambda: search.run(match, self._weights(schema), list(req.filters),

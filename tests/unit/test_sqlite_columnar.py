@@ -149,6 +149,28 @@ def test_what_the_columns_leave_to_sql(engines, answered):
     assert [h.id for h in after.hits] == [h.id for h in both.hits]
 
 
+def test_the_result_cache_keeps_each_index_apart(tmp_path, answered):
+    """A listing reads alike in every index (no words, the same selections); with every index
+    at the same write generation, one index's cached answer must not serve another."""
+    backend = get_backend("sqlite", {"sqlite_path": str(tmp_path / "s.sqlite3"), "sqlite_facet_columns": "always"})
+    backend.ensure_indices()
+    try:
+        for index in ("achievements", "patents"):
+            assert backend.index_documents(index, corpus.docs(index)).ok  # generation 1 each
+        kwargs = {"indices": ("achievements", "patents"), "filters": (PUBLISHED,), "facets": (FacetSpec("city"),),
+                  "facet_filters": (("city", Term("city", "changchun")),), "page": Page(1, 50)}
+        got = outcome(backend, **kwargs)
+        assert {h[0] for h in got["hits"]} == {"achievements", "patents"}
+        off = get_backend("sqlite", {"sqlite_path": str(tmp_path / "s.sqlite3"), "sqlite_facet_columns": "off"})
+        try:
+            assert got == outcome(off, **kwargs)
+        finally:
+            off.close()
+        assert answered == [True, True]
+    finally:
+        backend.close()
+
+
 def test_a_write_is_seen_by_the_next_search(tmp_path, answered):
     backend = get_backend("sqlite", {"sqlite_path": str(tmp_path / "s.sqlite3"), "sqlite_facet_columns": "always"})
     backend.ensure_indices()
