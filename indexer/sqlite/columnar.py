@@ -1,4 +1,4 @@
-"""Text searches answered from the facet columns: SQLite matches the words, numpy does the rest.
+"""Searches answered from the facet columns: SQLite matches the words, numpy does the rest.
 
 A search with words used to copy its matches to a temporary table, looking each matching
 document up for its status and id, and then ran the count, the page and the facets over that
@@ -6,13 +6,14 @@ copy. For a query that matches half the index that is tens of thousands of looku
 per search. Here the full-text match returns its rowids and bm25 scores as two strings, parsed
 by numpy; the filters and the user's selections are evaluated over the columns held in memory
 (:class:`.facets.FacetColumns`); the count is a sum, each facet one ``bincount``, and the page
-the best scores of an ``argpartition``. Only the page's documents are then looked up.
+an ``argpartition`` and a ``lexsort`` (by score or any field, then by id, whose order is a
+column too). Only the page's documents are then looked up.
 
-It answers searches ordered by relevance whose every filter, selection, facet and sum the
-columns can evaluate (terms, ranges and existence over keyword, number, date and boolean
-fields, single or multi-valued, combined with and/or/not). Anything else, a cursor or a column
-that is not current (writes coming fast), returns None and the search runs in SQL as before; the
-conformance suite runs both ways.
+It answers searches with words, listings with selections and searches that only exclude words,
+when the columns can evaluate every filter, selection, facet and sum (terms, ranges and
+existence over keyword, number, date and boolean fields, single or multi-valued, combined with
+and/or/not). Anything else, a cursor, or a column that is not current (writes coming fast) and
+the search runs in SQL as before; the conformance suite runs both ways.
 """
 from __future__ import annotations
 
@@ -24,11 +25,11 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import IndexMissing, QueryError
 from ..catalog import FieldInfo
+from ..errors import IndexMissing, QueryError
 from ..query import AllOf, AnyOf, Exists, FacetSpec, Filter, NoneOf, Range, Sort, Term, Terms
 from .compiler import Match
-from .facets import NUMERIC, Buckets, Column, ColumnCount, FacetColumns, _ids
+from .facets import NUMERIC, Buckets, Column, ColumnCount, FacetColumns, parse_ids
 from .schema import SqliteIndexSchema, TableSet, from_column, ident, to_column
 
 SCORE_INFO = FieldInfo("_score", "double", False, "_score")
@@ -186,7 +187,7 @@ class ColumnSearch:
             raise QueryError(f"查询无法解析 / the query could not be parsed: {exc}", code="invalid_query") from exc
         if not rowids:
             return np.zeros(0, np.int64), np.zeros(0, np.float64)
-        return _ids(rowids), np.fromstring(scores, dtype=np.float64, sep=",")
+        return parse_ids(rowids), np.fromstring(scores, dtype=np.float64, sep=",")
 
     def _sort_key(self, s: Sort, hits: np.ndarray, scores: np.ndarray | None) -> np.ndarray:
         """One sort as floats, ascending, missing values last (as the SQL path and Elasticsearch)."""
