@@ -6,7 +6,9 @@ a one-line reason."""
 from __future__ import annotations
 
 import os
+import shutil
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
@@ -17,8 +19,34 @@ _ran: Counter = Counter()
 _es_problem: list[str] = []
 
 
+# Where the tests' own files go (tmp_path: the stores, search files, uploads, logs of each test).
+# Every SQLite commit syncs its file to disk; thousands of them per run (each test writes its own
+# store) cost minutes on a disk and nothing in memory. So tmp_path lives on /dev/shm when it is a
+# memory file system with room to spare (a container's default 64 MB /dev/shm is not used), unless
+# the caller chose a place (--basetemp, or PYTEST_DEBUG_TEMPROOT). Durability across a power cut
+# is nothing the tests check; a killed process (the worker tests) loses nothing either way.
+MEMORY_TEMPROOT = Path("/dev/shm")
+MEMORY_TEMPROOT_MIN_FREE = 4 * 1024**3
+
+
+def memory_temproot() -> Path | None:
+    try:
+        if not os.access(MEMORY_TEMPROOT, os.W_OK | os.X_OK):
+            return None
+        with open("/proc/mounts", encoding="utf-8") as mounts:
+            if not any(line.split()[1:3] == [str(MEMORY_TEMPROOT), "tmpfs"] for line in mounts):
+                return None
+        return MEMORY_TEMPROOT if shutil.disk_usage(MEMORY_TEMPROOT).free >= MEMORY_TEMPROOT_MIN_FREE else None
+    except OSError:
+        return None
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "known_gap(engine, reason): a declared difference of one engine (strict xfail)")
+    if config.option.basetemp is None and "PYTEST_DEBUG_TEMPROOT" not in os.environ:
+        root = memory_temproot()
+        if root is not None:  # read by pytest when tmp_path is first asked for (xdist's workers get their folder from here)
+            os.environ["PYTEST_DEBUG_TEMPROOT"] = str(root)
 
 
 FOLDER_MARKERS = {"unit": "unit", "conformance": "conformance", "integration": "integration", "e2e": "browser"}
