@@ -14,8 +14,14 @@ from web.proxies import current_search
 
 
 def make_app(folder: Path, *demo_args: str, **config: Any) -> Flask:
-    """``demo_args`` e.g. ("demo", "load", "--achievements", "60") fill the store and index."""
-    app = create_app({
+    """``demo_args`` e.g. ("demo", "load", "--achievements", "60") fill the store and index.
+
+    Demo data is loaded once per test process for each set of arguments and settings: the first
+    app loads it (as ``flask demo load`` does) and its store is kept as a template; the next apps
+    start from their own copy of that template (SQLite's backup of the file; on PostgreSQL a new
+    database made from a template database), which is the same data, ids and index, without
+    loading it again. Each test still has a store of its own."""
+    config = {
         "ENV": "development",
         "INSTANCE_PATH": str(folder / "instance"),
         "SIGN_IN_RATE_LIMIT": "1000 per minute",  # tests sign in often from one address; test_accounts checks the real limit
@@ -24,17 +30,123 @@ def make_app(folder: Path, *demo_args: str, **config: Any) -> Flask:
         "CELERY": {"broker_url": "memory://"},
         "DEMO_NEEDS": 0,  # tests that want needs ask for them (--needs N)
         **config,
-    })
-    if demo_args:
-        result = app.test_cli_runner().invoke(args=list(demo_args))
-        assert result.exit_code == 0, result.output
-        with app.app_context():
-            current_search.refresh()  # Elasticsearch shows writes after its next refresh: tests search at once
-    else:
+    }
+    if not demo_args:
+        app = create_app(config)
         with app.app_context():
             db.create_all()
             current_search.ensure_indices()
+        return app
+    key = _template_key(folder, demo_args, config)
+    template = _TEMPLATES.get(key) if key else None
+    if template is not None:
+        template.copy_to(config)
+        app = create_app(config)
+    else:
+        app = create_app(config)
+        result = app.test_cli_runner().invoke(args=list(demo_args))
+        assert result.exit_code == 0, result.output
+        if key:
+            _TEMPLATES[key] = _Template.keep(app, folder.parent)
+    with app.app_context():
+        current_search.refresh()  # Elasticsearch shows writes after its next refresh: tests search at once
     return app
+
+
+# -- demo data templates ---------------------------------------------------------------------------
+# settings that name where this app keeps its files (not what is loaded into them)
+_PLACES = ("INSTANCE_PATH", "SQLALCHEMY_DATABASE_URI", "INGEST_UPLOAD_DIR", "ATTACHMENT_DIR", "SEARCH_SQLITE_PATH")
+
+
+def _sqlite_file(uri: str) -> Path | None:
+    from sqlalchemy.engine import make_url
+
+    url = make_url(uri)
+    return Path(url.database) if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:") else None
+
+
+def _search_file(config: dict[str, Any]) -> Path:
+    """Where the embedded engine keeps its tables for this config (web/search.py's rule)."""
+    return Path(config["SEARCH_SQLITE_PATH"]) if config.get("SEARCH_SQLITE_PATH") else (
+        _sqlite_file(config["SQLALCHEMY_DATABASE_URI"]) or Path(config["INSTANCE_PATH"]) / "search.sqlite3")
+
+
+def _template_key(folder: Path, demo_args: tuple[str, ...], config: dict[str, Any]) -> str | None:
+    """What the loaded data depends on: the arguments and every setting but the places (None:
+    not kept: an Elasticsearch index, or a store this helper does not know how to copy)."""
+    if config.get("SEARCH_BACKEND", "sqlite") != "sqlite" or any(config.get(k) for k in ("ATTACHMENT_DIR", "SEARCH_SQLITE_PATH")):
+        return None
+    uri = config["SQLALCHEMY_DATABASE_URI"]
+    if _sqlite_file(uri) is not None:
+        store = "sqlite"
+    elif uri.startswith("postgresql"):
+        from sqlalchemy.engine import make_url
+
+        url = make_url(uri)
+        store = f"postgresql://{url.host}:{url.port}"  # the session's server
+    else:
+        return None
+    settings = sorted((k, repr(v)) for k, v in config.items() if k not in _PLACES)
+    return repr((store, demo_args, settings, str(folder.parent)))
+
+
+def _backup(source: Path, target: Path) -> None:
+    """A consistent copy of an SQLite database (its WAL included), as SQLite's backup API makes it."""
+    import sqlite3
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    src, dst = sqlite3.connect(source), sqlite3.connect(target)
+    try:
+        src.backup(dst)
+    finally:
+        dst.close()
+        src.close()
+
+
+class _Template:
+    """A store filled with demo data, kept to copy: the SQLite file (store and search tables), or
+    a PostgreSQL template database and the search tables' file."""
+
+    def __init__(self, search_file: Path, pg_admin: str | None = None, pg_name: str | None = None):
+        self.search_file, self.pg_admin, self.pg_name = search_file, pg_admin, pg_name
+
+    @classmethod
+    def keep(cls, app: Flask, parent: Path) -> "_Template":
+        import tempfile
+        import uuid
+
+        folder = Path(tempfile.mkdtemp(prefix="demo-template-", dir=parent))
+        with app.app_context():
+            db.session.remove()
+            search_file = folder / "search.sqlite3"
+            _backup(_search_file(app.config), search_file)
+            uri = app.config["SQLALCHEMY_DATABASE_URI"]
+            if _sqlite_file(uri) is not None:
+                return cls(search_file)
+            db.engine.dispose()  # CREATE DATABASE ... TEMPLATE wants no other session on the source
+            url = db.engine.url
+        import psycopg
+
+        admin = f"host={url.host} port={url.port} user={url.username} dbname=postgres"
+        name = f"tpl_{uuid.uuid4().hex[:12]}"
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{url.database}"')
+        return cls(search_file, admin, name)
+
+    def copy_to(self, config: dict[str, Any]) -> None:
+        _backup(self.search_file, _search_file(config))
+        if self.pg_name is None:
+            return
+        import psycopg
+        from sqlalchemy.engine import make_url
+
+        database = make_url(config["SQLALCHEMY_DATABASE_URI"]).database  # made empty for this test: made again from the template
+        with psycopg.connect(self.pg_admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE "{database}"')
+            conn.execute(f'CREATE DATABASE "{database}" TEMPLATE "{self.pg_name}"')
+
+
+_TEMPLATES: dict[str, _Template] = {}
 
 
 # the stores a fixture is parametrised over (``params=STORES``, then ``store_config(request)``)
