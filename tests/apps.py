@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from jinja2.bccache import Bucket, BytecodeCache
 
 from web import create_app
 from web.extensions import db
@@ -32,7 +33,7 @@ def make_app(folder: Path, *demo_args: str, **config: Any) -> Flask:
         **config,
     }
     if not demo_args:
-        app = create_app(config)
+        app = shared_template_code(create_app(config))
         with app.app_context():
             db.create_all()
             current_search.ensure_indices()
@@ -41,15 +42,57 @@ def make_app(folder: Path, *demo_args: str, **config: Any) -> Flask:
     template = _TEMPLATES.get(key) if key else None
     if template is not None:
         template.copy_to(config)
-        app = create_app(config)
+        app = shared_template_code(create_app(config))
     else:
-        app = create_app(config)
+        app = shared_template_code(create_app(config))
         result = app.test_cli_runner().invoke(args=list(demo_args))
         assert result.exit_code == 0, result.output
         if key:
             _TEMPLATES[key] = _Template.keep(app, folder.parent)
     with app.app_context():
         current_search.refresh()  # Elasticsearch shows writes after its next refresh: tests search at once
+    return app
+
+
+# -- compiled page templates ----------------------------------------------------------------------
+class _TemplateCode(BytecodeCache):
+    """The Python code Jinja compiles each page template to, kept for every app of this process
+    (each app has its own Jinja environment, which compiles every template again: ~0.1 s an app).
+    Jinja's own mechanism (what FileSystemBytecodeCache does across processes): an entry is used
+    only for the same template source (checksum) and the same compiler settings."""
+
+    def __init__(self) -> None:
+        self._code: dict[str, bytes] = {}
+
+    @staticmethod
+    def _settings(environment) -> str:
+        return repr((sorted(environment.extensions), environment.block_start_string, environment.block_end_string,
+                     environment.variable_start_string, environment.variable_end_string, environment.comment_start_string,
+                     environment.comment_end_string, environment.line_statement_prefix, environment.line_comment_prefix,
+                     environment.trim_blocks, environment.lstrip_blocks, environment.newline_sequence,
+                     environment.keep_trailing_newline, environment.optimized, environment.is_async,
+                     callable(environment.autoescape) or environment.autoescape))
+
+    def get_bucket(self, environment, name, filename, source) -> Bucket:
+        bucket = Bucket(environment, f"{self.get_cache_key(name, filename)}:{self._settings(environment)}", self.get_source_checksum(source))
+        self.load_bytecode(bucket)
+        return bucket
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        code = self._code.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self._code[bucket.key] = bucket.bytecode_to_string()
+
+
+_TEMPLATE_CODE = _TemplateCode()
+
+
+def shared_template_code(app: Flask) -> Flask:
+    """``app`` with its page templates compiled once per test process (see _TemplateCode)."""
+    app.jinja_env.bytecode_cache = _TEMPLATE_CODE
     return app
 
 

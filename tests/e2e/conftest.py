@@ -154,9 +154,9 @@ def build_app(folder: Path, demo: list[str], **config):
     the E2E_USERS accounts; ``config`` picks the search engine (SQLite by default)."""
     from web import create_app
 
-    from tests.apps import add_user
+    from tests.apps import add_user, shared_template_code
 
-    app = create_app({
+    app = shared_template_code(create_app({
         "ENV": "development",
         "INSTANCE_PATH": str(folder / "instance"),
         "SIGN_IN_RATE_LIMIT": "1000 per minute",  # every test signs in from 127.0.0.1
@@ -165,7 +165,7 @@ def build_app(folder: Path, demo: list[str], **config):
         "INGEST_UPLOAD_DIR": str(folder / "uploads"),
         "CELERY": {"broker_url": "memory://"},
         **config,
-    })
+    }))
     result = app.test_cli_runner().invoke(args=demo)
     assert result.exit_code == 0, result.output
     for role, email in E2E_USERS.items():

@@ -109,12 +109,13 @@ class Stack:
         self.workers: list[subprocess.Popen] = []
 
     def app(self):
+        from tests.apps import shared_template_code
         from web import create_app
 
         old = {k: os.environ.get(k) for k in self.env}
         os.environ.update(self.env)
         try:
-            return create_app()
+            return shared_template_code(create_app())
         finally:
             for k, v in old.items():
                 if v is None:
