@@ -597,8 +597,10 @@ def use_account(page, role: str = "admin") -> None:
     """Signed in as ``role`` for a test about a page, not about signing in: through the form the
     first time on each site, with that session's cookie afterwards (a sign-in costs a password
     hash and three pages)."""
-    page.goto("/account/login")
-    origin = "/".join(page.url.split("/")[:3])
+    origin = getattr(page, "tt_origin", None)  # the site open_page opened it on
+    if origin is None:
+        page.goto("/account/login")
+        origin = "/".join(page.url.split("/")[:3])
     cookies = _sessions.get((origin, role))
     if cookies is not None:
         page.context.add_cookies(cookies)
@@ -692,6 +694,7 @@ def open_page(browser, request):
         ctx = browser.new_context(base_url=base_url, locale="zh-CN", accept_downloads=True, **SIZES[size], **options)
         ctx.set_default_timeout(10_000)
         page = ctx.new_page()
+        page.tt_origin = base_url.rstrip("/")  # (use_account's key for the site's sessions)
         errors: list[str] = []
         page.on("pageerror", lambda exc: errors.append(str(exc)))
         # anything the Content-Security-Policy blocks (an inline script or style) is a defect
