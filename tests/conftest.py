@@ -74,8 +74,32 @@ def pytest_configure(config: pytest.Config) -> None:
 FOLDER_MARKERS = {"unit": "unit", "conformance": "conformance", "integration": "integration", "e2e": "browser"}
 
 
+# Modules whose every test is marked serial, and whose collection costs seconds (schemathesis makes
+# its tests from the OpenAPI document when the module is imported): a run that leaves the serial
+# tests out (-m "not serial", each of scripts/dev test's xdist workers) does not import them. The
+# run that selects them (-m serial) checks that each of their tests is still marked serial, so none
+# can fall out of both runs.
+SERIAL_MODULES = {"tests/integration/test_api_schemathesis.py"}
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _relative(path: Path) -> str:
+    try:
+        return path.resolve().relative_to(ROOT).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    if config.getoption("markexpr") == "not serial" and _relative(collection_path) in SERIAL_MODULES:
+        return True
+    return None
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
+        if _relative(item.path) in SERIAL_MODULES and item.get_closest_marker("serial") is None:
+            raise pytest.UsageError(f"{item.nodeid} is in SERIAL_MODULES (tests/conftest.py) but not marked serial")
         for part in item.path.parts:
             if part in FOLDER_MARKERS:
                 item.add_marker(getattr(pytest.mark, FOLDER_MARKERS[part]))
