@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ from sqlalchemy import select
 from tests import filesamples as s
 from tests.apps import auth, close_app, make_app, signed_in
 from web.extensions import db
-from web.models import AccessRequest, Attachment, AuditEvent, DisclosureEvent
+from web.models import AccessRequest, ApiToken, Attachment, AuditEvent, DisclosureEvent, UsageCount
 
 from .disclosure_world import make_world
 
@@ -197,6 +198,22 @@ def test_files_of_a_record_that_is_not_published_are_invisible(app):
         assert fetch(client, f"/attachments/{att['id']}/file", headers=headers).status_code == 404
     assert fetch(client, f"/api/v1/attachments/{att['id']}/file", headers=app.holder).status_code == 200
     assert fetch(client, f"/api/v1/attachments/{att['id']}/file", headers=auth(app, "reviewer")).status_code == 200
+
+
+def test_a_download_with_a_token_new_this_minute_is_counted_at_once(app):
+    """The token's last use is written when a request authenticates. Left pending in the
+    request's session, that write held the SQLite store's write lock until the request ended, so
+    the download count (its own short transaction) waited 30 s for the lock and was dropped."""
+    att = upload(app, app.world.achievement, s.PDF, "a.pdf").get_json()
+    reviewer = auth(app, "reviewer")  # a token never used: this request records its first use
+    started = time.monotonic()
+    assert fetch(app.test_client(), f"/api/v1/attachments/{att['id']}/file", headers=reviewer).status_code == 200
+    assert time.monotonic() - started < 10
+    with app.app_context():
+        counted = db.session.scalar(select(UsageCount.count).where(UsageCount.kind == "download", UsageCount.key == app.world.achievement))
+        used = db.session.scalar(select(ApiToken.last_used_at).where(ApiToken.prefix == reviewer["Authorization"].split("_")[1]))
+        db.session.remove()
+    assert counted == 1 and used is not None
 
 
 # -- confidential files and access requests -----------------------------------------------------------

@@ -256,6 +256,10 @@ class AccountService:
         last = _aware(token.last_used_at)
         if last is None or now - last > timedelta(minutes=1):
             token.last_used_at = now
+            # kept at once, as the request authenticates: left pending in the request's session,
+            # this write would hold the SQLite store's write lock until the request ended, and
+            # every other writer (the usage counts, a worker) would wait for it
+            self.session.commit()
         return token.user
 
     def count(self) -> int:
