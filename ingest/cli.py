@@ -65,7 +65,9 @@ def _follow(job_id: int, interval: float = 1.0) -> ImportJob:
             time.sleep(interval)
 
 
-def _import_one(service: ImportService, path: Path, record_type: str | None, reader: str | None, defaults: dict, queue: bool) -> ImportJob:
+def _import_one(service: ImportService, path: Path, record_type: str | None, reader: str | None, defaults: dict, queue: bool,
+                processes: int = 1) -> ImportJob:
+    from .parts import ProcessLauncher
     from .pipeline import ImportPipeline
 
     job = service.create_file_job(None, path, path.name, record_type=record_type, reader=reader,
@@ -73,7 +75,8 @@ def _import_one(service: ImportService, path: Path, record_type: str | None, rea
     if queue:
         service.enqueue(job)
         return _follow(job.id)
-    return _run_with_bar(job, lambda progress: ImportPipeline().run(job.id, on_progress=progress))
+    launcher = ProcessLauncher(processes) if processes > 1 else None
+    return _run_with_bar(job, lambda progress: ImportPipeline(launcher=launcher).run(job.id, on_progress=progress))
 
 
 @import_cli.command("file")
@@ -82,7 +85,10 @@ def _import_one(service: ImportService, path: Path, record_type: str | None, rea
 @click.option("--reader", type=click.Choice(["csv", "xlsx", "json", "patent-xml"]), help="Force a format instead of detecting it.")
 @click.option("--default", "defaults", multiple=True, metavar="FIELD=VALUE", help="A value for a column the file lacks, e.g. institution=吉林大学.")
 @click.option("--queue", is_flag=True, help="Queue for the workers instead of running here.")
-def import_file(paths: tuple[Path, ...], record_type: str | None, reader: str | None, defaults: tuple[str, ...], queue: bool) -> None:
+@click.option("--processes", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Import a large CSV's parts (INGEST_PART_RECORDS records each) in this many processes here.")
+def import_file(paths: tuple[Path, ...], record_type: str | None, reader: str | None, defaults: tuple[str, ...], queue: bool,
+                processes: int) -> None:
     """Import files, or every supported file in folders."""
     service = ImportService.from_app()
     given = dict(d.split("=", 1) for d in defaults)
@@ -91,7 +97,7 @@ def import_file(paths: tuple[Path, ...], record_type: str | None, reader: str | 
         files += sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED) if path.is_dir() else [path]
     failed = 0
     for path in files:
-        job = _import_one(service, path, record_type, reader, given, queue)
+        job = _import_one(service, path, record_type, reader, given, queue, processes)
         click.echo(_summary(job))
         if job.rejected:
             click.echo(f"  rejected records: flask import errors {job.id}")

@@ -16,10 +16,24 @@ log = logging.getLogger(__name__)
 
 @shared_task(name="ingest.run_import", bind=True, acks_late=True, ignore_result=True)
 def run_import(self, job_id: int) -> None:
-    """Run or resume an import job (a redelivered task resumes after the last committed batch)."""
+    """Run or resume an import job (a redelivered task resumes after the last committed batch).
+    A large file's parts are queued as tasks of their own, for every free worker process."""
     from .pipeline import ImportPipeline
 
-    ImportPipeline().run(job_id, task_id=self.request.id)
+    ImportPipeline(launcher=queue_parts).run(job_id, task_id=self.request.id)
+
+
+@shared_task(name="ingest.run_import_part", bind=True, acks_late=True, ignore_result=True)
+def run_import_part(self, job_id: int, part_no: int) -> None:
+    """Run or resume one part of a large file's import; the last part to end ends the job."""
+    from .pipeline import ImportPipeline
+
+    ImportPipeline().run_part(job_id, part_no, task_id=self.request.id)
+
+
+def queue_parts(job_id: int, part_nos: list[int]) -> None:
+    for part_no in part_nos:
+        run_import_part.delay(job_id, part_no)
 
 
 @shared_task(name="ingest.harvest", bind=True, acks_late=True, ignore_result=True)

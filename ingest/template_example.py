@@ -13,6 +13,9 @@ column is kept by whoever copies the row, and real data would vanish with it).
 """
 from __future__ import annotations
 
+import re
+import unicodedata
+from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
@@ -42,6 +45,26 @@ def _example_loaded(record_type: str) -> dict[str, Any]:
 @cache
 def _example_label(record_type: str) -> str | None:
     return cols.record_label(record_type, example_data(record_type))
+
+
+@cache
+def _example_key(record_type: str) -> str | None:
+    label = _example_label(record_type) if record_type in SCHEMAS else None
+    return _squeezed(label) if label else None
+
+
+def _squeezed(text: str) -> str:
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+
+
+def might_be_template_example(record_type: str, cells: Sequence[Any]) -> bool:
+    """False when a raw row cannot be the example: no cell holds the example's label (its
+    title), so the row need not be converted to be told apart. True rows are decided by
+    ``is_template_example`` after converting them."""
+    key = _example_key(record_type)
+    if key is None:
+        return False
+    return key in _squeezed("".join(str(c) for c in cells if c is not None))
 
 
 def is_template_example(record_type: str, data: dict[str, Any], label: str | None = None) -> bool:

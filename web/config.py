@@ -147,6 +147,9 @@ INGEST_BATCH_SIZE = 500
 # A batch that collides with a concurrent import (both creating the same institution or record)
 # is rolled back and run again with fresh lookups, at most this many times in all.
 INGEST_CONFLICT_ATTEMPTS = 4
+# A CSV of at least twice this many records is imported in parts of this many records, which
+# free worker processes import at once (one job, one progress bar; ingest/pipeline.py).
+INGEST_PART_RECORDS = 10000
 
 # Files attached to records (PDF, PNG/JPEG/GIF/WebP images, Word/Excel/PowerPoint, old and new):
 # where they are kept (None: <instance>/attachments; never under the web root, never under the

@@ -57,7 +57,7 @@ from typing import Any
 
 from .. import columns as cols
 from ..safety import RowBudget, check_lines, check_size, check_zip, detect_encoding, refuse_binary
-from ..template_example import is_template_example
+from ..template_example import is_template_example, might_be_template_example
 from .base import FileRefused, Location, RawRecord
 
 TEXT_SUFFIXES = (".csv", ".tsv", ".tab", ".txt")
@@ -117,10 +117,13 @@ def _example_note(line: int, sheet: str | None) -> tuple[str, str]:
 
 def _records(rows: Rows, hmap: cols.HeaderMap, file: str, sheet: str | None = None, strict_width: bool = False,
              note_on_first_record: bool = False, notes: list[tuple[str, str]] | None = None,
-             budget: RowBudget | None = None) -> Iterator[RawRecord]:
+             budget: RowBudget | None = None, skip: int = 0) -> Iterator[RawRecord]:
     """Records of the rows below a header. The template's example row, unchanged, is no record:
     it is left out and said so in ``notes`` (see :mod:`ingest.template_example`). Every row,
-    empty ones too, counts against ``budget`` (the file's row limit)."""
+    empty ones too, counts against ``budget`` (the file's row limit).
+
+    The first ``skip`` records are counted but not yielded (a part of a file imported in
+    parallel starts after them): a row is only converted when it might be the example."""
     note = _note(hmap) if note_on_first_record else None
     first = True
     check_alias = True
@@ -133,10 +136,16 @@ def _records(rows: Rows, hmap: cols.HeaderMap, file: str, sheet: str | None = No
             check_alias = False
             if hmap.is_alias_row(cells):
                 continue
+        if skip and not might_be_template_example(hmap.record_type, cells):
+            skip, first = skip - 1, False
+            continue
         data, problems = hmap.convert(cells)
         if not problems and is_template_example(hmap.record_type, data, hmap.label(data)):
             if notes is not None:
                 notes.append(_example_note(line, sheet))
+            continue
+        if skip:
+            skip, first = skip - 1, False
             continue
         if strict_width and len(cells) > hmap.width and not cols.is_empty_row(cells[hmap.width:]):
             problems.append((cols.ROW_FIELD, f"本行单元格比表头多 {len(cells) - hmap.width} 个（分隔符或引号可能有误） / "
@@ -232,6 +241,9 @@ class CsvReader:
     """CSV and TSV; encoding detected (UTF-8, UTF-8 BOM, GBK/GB18030, UTF-16 BOM)."""
 
     name = "csv"
+    # read(skip=N) passes over N records without converting them: a large file's parts
+    # (ingest/parts.py) start where they begin at the cost of parsing the rows before them
+    splittable = True
 
     def sniff(self, path: Path, head: bytes) -> bool:
         return Path(path).suffix.lower() in TEXT_SUFFIXES
@@ -280,7 +292,8 @@ class CsvReader:
 
     def read(self, path: Path, *, record_type: str | None = None, display_name: str | None = None,
              defaults: Mapping[str, Any] | None = None, copy_format: bool | None = None,
-             note_on_first_record: bool = False) -> Iterator[RawRecord]:
+             note_on_first_record: bool = False, skip: int = 0) -> Iterator[RawRecord]:
+        """``skip``: records to pass over first, counted but not converted (see ``splittable``)."""
         self.notes = []
         path = Path(path)
         source, most_rows = self._prepare(path, record_type, copy_format)
@@ -291,7 +304,7 @@ class CsvReader:
             if note := _note(hmap):
                 self.notes.append(note)
             yield from _records(rows, hmap, display_name or path.name, strict_width=source["format"] == "csv",
-                                note_on_first_record=note_on_first_record, notes=self.notes, budget=budget)
+                                note_on_first_record=note_on_first_record, notes=self.notes, budget=budget, skip=skip)
 
     def inspect(self, path: Path, *, record_type: str | None = None, defaults: Mapping[str, Any] | None = None,
                 copy_format: bool | None = None) -> list[cols.HeaderMap]:

@@ -615,3 +615,41 @@ def test_priority_cells():
         {"date": "2022.01.06", "country": "CN", "number": "202210000001.X"},
         {"number": "JP2021-000123", "country": "JP"},
     ]
+
+
+# -- skipping the records before a part of a large file ----------------------------------------
+
+def _file_with_everything(path: Path) -> Path:
+    """The template's headers and example row, the English alias row, empty rows, a row with a
+    problem the reader reports, and real rows (one a copy of the example with one cell changed)."""
+    from ingest.templates import example_row, template_headers
+
+    headers = template_headers("achievement")
+    example = [str(v) if v is not None else "" for v in example_row("achievement")]
+    changed = list(example)
+    changed[headers.index(next(h for h in headers if "技术就绪度" in h))] = "4"
+    english = template_headers("achievement", "en")
+    lines = [headers, english, example, [""] * len(headers)]
+    body = ACHIEVEMENTS_ZH.splitlines()
+    zh_headers = body[0].split(",")
+    import csv as _csv
+
+    rows = list(_csv.reader(io.StringIO(ACHIEVEMENTS_ZH)))[1:]
+    for row in rows:
+        lines.append([row[zh_headers.index(h)] if h in zh_headers else "" for h in [h.rstrip("*").strip() for h in headers]])
+    lines += [changed, [""] * len(headers), example, rows and lines[-1]]
+    out = io.StringIO()
+    _csv.writer(out).writerows(lines)
+    path.write_text(out.getvalue(), encoding="utf-8")
+    return path
+
+
+def test_skipping_records_yields_what_a_full_read_yields_after_them(tmp_path):
+    path = _file_with_everything(tmp_path / "parts.csv")
+    full = list(CsvReader().read(path, record_type="achievement"))
+    assert len(full) >= 4
+    for skip in range(len(full) + 2):
+        reader = CsvReader()
+        rest = list(reader.read(path, record_type="achievement", skip=skip))
+        assert [(r.location.line, r.data, r.problems) for r in rest] == [(r.location.line, r.data, r.problems) for r in full[skip:]]
+        assert any("模板示例" in note[1] or "example" in note[1] for note in reader.notes)  # the example is still said

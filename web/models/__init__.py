@@ -8,7 +8,7 @@ from .inquiry import INQUIRY_STATES, OPEN_INQUIRY_STATES, Inquiry, InquiryMessag
 from .licence import LICENCE_STATES, LicenceApplication
 from .booking import BOOKING_STATES, HOLDING_STATES, BookingLock, InstrumentBooking
 from .attachment import ACCESS_STATES, AccessRequest, Attachment, DisclosureEvent
-from .ingest import HarvestSource, ImportJob, ImportRecordError, OutboxEntry
+from .ingest import HarvestSource, ImportJob, ImportPart, ImportRecordError, OutboxEntry
 from .institution import Institution, InstitutionRedirect
 from .instrument import Instrument
 from .need import Need, NeedMatch
@@ -25,7 +25,7 @@ BY_INDEX = {cls.INDEX: cls for cls in RECORD_CLASSES.values()}
 
 __all__ = [
     "Achievement", "AchievementInstitution", "Institution", "InstitutionRedirect", "Instrument", "Patent", "PatentApplicant",
-    "RECORD_CLASSES", "BY_PREFIX", "BY_INDEX", "HarvestSource", "ImportJob", "ImportRecordError", "OutboxEntry",
+    "RECORD_CLASSES", "BY_PREFIX", "BY_INDEX", "HarvestSource", "ImportJob", "ImportPart", "ImportRecordError", "OutboxEntry",
     "ROLES", "User", "ApiToken", "AuditEvent", "RecordDraft", "DraftComment", "RecordVersion", "DRAFT_STATES",
     "OPEN_DRAFT_STATES", "Attachment", "AccessRequest", "DisclosureEvent", "ACCESS_STATES",
     "SelectionRound", "SelectionCandidate", "ExpertAssignment", "SelectionList", "SelectionEntry", "ROUND_STATES", "CANDIDATE_STATES",

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -52,6 +52,9 @@ class ImportJob(db.Model):
     errors: Mapped[list["ImportRecordError"]] = relationship(
         back_populates="job", cascade="all, delete-orphan", order_by="ImportRecordError.id", lazy="dynamic"
     )
+    parts: Mapped[list["ImportPart"]] = relationship(
+        back_populates="job", cascade="all, delete-orphan", order_by="ImportPart.part_no", passive_deletes=True
+    )
 
     @property
     def finished(self) -> bool:
@@ -65,6 +68,48 @@ class ImportJob(db.Model):
 
     def counts(self) -> dict[str, int]:
         return {k: getattr(self, k) for k in ("read", "created", "updated", "unchanged", "rejected", "deleted")}
+
+
+class ImportPart(db.Model):
+    """A range of a large file's records that one worker process imports while others import
+    the other ranges (``ingest/parts.py``). The part keeps its own counts and resume point, so
+    parallel parts never write the same row in their batch transactions; the job shows their
+    sums."""
+
+    __tablename__ = "import_job_parts"
+    __table_args__ = (UniqueConstraint("job_id", "part_no", name="uq_import_job_parts_job_part"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    job_id: Mapped[int] = mapped_column(ForeignKey("import_jobs.id", ondelete="CASCADE"), index=True)
+    part_no: Mapped[int] = mapped_column(Integer, nullable=False)  # 1, 2, ... in file order
+    first_record: Mapped[int] = mapped_column(Integer, nullable=False)  # the file's record numbers, 1-based
+    last_record: Mapped[int | None] = mapped_column(Integer)  # None: to the end of the file
+    status: Mapped[str] = mapped_column(String(16), default="queued", nullable=False)
+    created: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    updated: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    unchanged: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    rejected: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    deleted: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    # the file's record number up to which this part has committed (first_record - 1 at the start)
+    committed_records: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    message: Mapped[str | None] = mapped_column(Text)
+    refusal_code: Mapped[str | None] = mapped_column(String(32))
+    task_id: Mapped[str | None] = mapped_column(String(64))
+    attempts: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    job: Mapped[ImportJob] = relationship(back_populates="parts")
+
+    @property
+    def finished(self) -> bool:
+        return self.status in ("done", "failed", "cancelled")
+
+    @property
+    def done_records(self) -> int:
+        """Records of this part already committed."""
+        return max(0, self.committed_records - (self.first_record - 1))
 
 
 class ImportRecordError(db.Model):
