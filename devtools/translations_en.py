@@ -304,6 +304,7 @@ EN = {
     "大型科研仪器": "Research instruments",
     "大型科研仪器按启用年份计：“新增”为当年启用的仪器，共享情况和机时、收入为截至年底在役的全部仪器（均为年度值）。": "Research instruments are counted by the year they came into service: \"added\" are those that came that year; sharing, hours and income are those of every instrument in service at the end of the year (yearly values).",
     "大小": "Size",
+    "大文件分 %(n)s 段由多个进程同时导入，已完成 %(ended)s 段": "A large file: %(n)s parts imported by several processes at once; %(ended)s ended",
     "如 org-12：单位页面地址的最后一段。": "For example org-12: the last part of the institution page's address.",
     "如果该邮箱有账号，重设密码的链接已发出，1 小时内有效。没有收到？请检查垃圾邮件，或稍后重试。": "If an account has this address, a link to reset its password is on its way; it works for one hour. Nothing arrived? Look in the spam folder, or try again later.",
     "如：成果同步脚本": "e.g. achievements sync script",

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from tests.apps import STORES, close_app, make_app, store_config
+from tests.apps import STORES, auth, close_app, make_app, signed_in, store_config
 
 from .conftest import stack, wait_for_job
 from .test_ingest_worker import achievements_csv, submit
@@ -87,6 +87,14 @@ def test_a_large_file_in_parts_imports_like_one_job(app, tmp_path):
     assert s["progress"] == (RECORDS, RECORDS)
     assert s["errors"] == expected_errors()
     assert s["records"] == searchable(app) == RECORDS - bad
+
+    # one job, one progress bar: the API lists the parts, the job page says how many ended
+    parts = app.test_client().get(f"/api/v1/imports/{job_id}", headers=auth(app)).get_json()["parts"]
+    assert [(p["part"], p["first_record"], p["last_record"], p["status"], p["done"]) for p in parts][-2:] == \
+        [(5, 41, 50, "done", 10), (6, 51, None, "done", RECORDS - 50)]
+    client = signed_in(app)
+    assert "大文件分 6 段由多个进程同时导入，已完成 6 段" in client.get(f"/imports/{job_id}").get_data(as_text=True)
+    assert "6 parts imported by several processes at once; 6 ended" in client.get(f"/imports/{job_id}?lang=en").get_data(as_text=True)
 
     again = new_job(app, path)  # the same file again changes nothing
     run(app, again)

@@ -138,6 +138,14 @@ class JobLinksSchema(Schema):
     errors = fields.Url(required=True, metadata={"description": "被拒记录的 CSV / the rejected records as CSV"})
 
 
+class JobPartSchema(Schema):
+    part = fields.Integer(required=True)
+    first_record = fields.Integer(required=True)
+    last_record = fields.Integer(required=True, allow_none=True, metadata={"description": "空：到文件末尾 / null: to the end of the file"})
+    status = fields.String(required=True, validate=validate.OneOf(JOB_STATES))
+    done = fields.Integer(required=True, metadata={"description": "已提交的记录数 / records committed"})
+
+
 class ImportJobSchema(Schema):
     id = fields.Integer(required=True)
     kind = fields.String(required=True, validate=validate.OneOf(("file", "harvest")))
@@ -147,6 +155,8 @@ class ImportJobSchema(Schema):
     reader = fields.String(required=True, allow_none=True)
     counts = fields.Nested(JobCountsSchema, required=True)
     progress = fields.Nested(JobProgressSchema, required=True)
+    parts = fields.List(fields.Nested(JobPartSchema), required=True, metadata={
+        "description": "大文件分段并行导入时的各段；否则为空 / the parts of a large file imported in parallel; empty otherwise"})
     message = fields.String(required=True, allow_none=True)
     refusal_code = fields.String(required=True, allow_none=True)
     cancel_requested = fields.Boolean(required=True)

@@ -184,6 +184,8 @@ class ImportService:
         return {
             "id": job.id, "kind": job.kind, "status": job.status, "filename": job.filename, "record_type": job.record_type,
             "reader": job.reader, "counts": job.counts(), "progress": {"done": job.progress_done, "total": job.progress_total, "percent": job.percent},
+            "parts": [{"part": p.part_no, "first_record": p.first_record, "last_record": p.last_record, "status": p.status,
+                       "done": p.done_records} for p in job.parts],
             "message": job.message, "refusal_code": job.refusal_code, "cancel_requested": job.cancel_requested,
             "created_at": _utc(job.created_at),
             "started_at": _utc(job.started_at),

@@ -128,7 +128,8 @@ class OutboxService:
         if report.retry_in is None and report.remaining:
             earliest = self.session.scalar(select(func.min(OutboxEntry.next_attempt_at)))
             if earliest is not None:
-                report.retry_in = max(0.0, (earliest - _naive(_now())).total_seconds())
+                # PostgreSQL reads the column with its offset, SQLite without: compare both naive
+                report.retry_in = max(0.0, (_naive(earliest) - _naive(_now())).total_seconds())
         return report
 
     def _process(self, entries: list[OutboxEntry]) -> DrainReport:
