@@ -5,7 +5,7 @@ that writes validated data onto a row, one that finds the existing row for the s
 thing (its natural key), which makes imports idempotent."""
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -255,11 +255,16 @@ class Matcher:
     def prefetch(self, datas: list[dict[str, Any]]) -> None:
         model = self.config.model
         for column, fn in self.config.keys:
-            values = {v for v in (fn(d) for d in datas) if v is not None and (column, v) not in self._loaded}
+            by_value: dict[Any, list[dict[str, Any]]] = {}
+            for d in datas:
+                v = fn(d)
+                if v is not None and (column, v) not in self._loaded:
+                    by_value.setdefault(v, []).append(d)
+            values = set(by_value)
             values_list = sorted(values, key=str)
             for i in range(0, len(values_list), 500):
                 chunk = values_list[i : i + 500]
-                for rec in self.session.scalars(select(model).where(getattr(model, column).in_(chunk))):
+                for rec in self._candidates(column, chunk, by_value):
                     self.remember(rec)
             # a key naming a merged institution finds the record now held by the one it became
             missing = [v for v in values_list if (column, v) not in self._rows]
@@ -268,6 +273,17 @@ class Matcher:
                     self.remember(rec)
                 self._rows.setdefault((column, value), []).extend(rows)
             self._loaded |= {(column, v) for v in values}
+
+    def _candidates(self, column: str, values: list[Any], by_value: dict[Any, list[dict[str, Any]]]) -> Iterable[Any]:
+        """Rows under these key values that some incoming record with that value would accept
+        (all of them when the key has no condition)."""
+        model, accept, extra = self.config.model, self.config.accept, self.config.accept_columns
+        key = getattr(model, column)
+        if not extra:
+            return self.session.scalars(select(model).where(key.in_(values)))
+        light = self.session.execute(select(model.id, key.label("matched_key"), *(getattr(model, c) for c in extra)).where(key.in_(values)))
+        wanted = [row.id for row in light if any(accept(column, row, d) for d in by_value.get(row.matched_key, ()))]
+        return self.session.scalars(select(model).where(model.id.in_(wanted))) if wanted else ()
 
     def find(self, data: dict[str, Any]) -> Any:
         self.prefetch([data])
@@ -313,6 +329,10 @@ class RecordServiceConfig:
     apply: Callable[[Any, dict[str, Any], InstitutionResolver], None]
     keys: tuple[tuple[str, KeyFn], ...]  # natural keys: (model column, value from validated data), by priority
     accept: Callable[[str, Any, dict[str, Any]], bool] = lambda column, candidate, data: True
+    # the columns ``accept`` reads of a candidate: candidates are first read as these alone, and
+    # only those some incoming record would accept are loaded whole (many records may share a
+    # title and lead holder and differ by registration number; each load costs an ORM row)
+    accept_columns: tuple[str, ...] = ()
 
     @property
     def schema(self) -> type[Schema]:
@@ -332,6 +352,7 @@ CONFIGS = {
             ("natural_key", _achievement_key),
         ),
         _accept_achievement,
+        ("registration_no", "external_id"),
     ),
     "patent": RecordServiceConfig(
         "patent", Patent, apply_patent,

@@ -49,6 +49,9 @@ class VersionOp(Operation):
 
     @staticmethod
     def write_all(ops: list["VersionOp"]) -> None:
+        # a record changed twice in one transaction (a file holding it twice, differently) is
+        # one version: its state after the commit, under the last change's name
+        ops = list({id(op.record): op for op in ops}.values())
         by_store: dict[int, list[VersionOp]] = {}
         for op in ops:
             by_store.setdefault(id(op.versions), []).append(op)
