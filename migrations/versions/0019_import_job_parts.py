@@ -41,10 +41,15 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('import_job_parts', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_import_job_parts_job_id'), ['job_id'], unique=False)
+    # rejected records are listed in file order, whichever part stored them first
+    with op.batch_alter_table('import_record_errors', schema=None) as batch_op:
+        batch_op.create_index('ix_import_record_errors_job_record', ['job_id', 'record_no', 'id'], unique=False)
 
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('import_record_errors', schema=None) as batch_op:
+        batch_op.drop_index('ix_import_record_errors_job_record')
     with op.batch_alter_table('import_job_parts', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_import_job_parts_job_id'))
 

@@ -105,6 +105,28 @@ def test_a_large_file_in_parts_imports_like_one_job(app, tmp_path):
     assert s["records"] == searchable(app) == RECORDS - bad
 
 
+def test_rejected_records_are_listed_in_file_order_whichever_part_ends_first(app, tmp_path):
+    from ingest.pipeline import ImportPipeline
+    from web.extensions import db
+    from web.models import ImportJob
+    from web.services.imports import ImportService
+
+    job_id = new_job(app, achievements_csv(tmp_path / "big.csv", RECORDS, seed=9, bad_every=BAD_EVERY))
+
+    def last_part_first(job_id: int, part_nos: list[int]) -> None:
+        for no in reversed(part_nos):
+            ImportPipeline().run_part(job_id, no)
+
+    run(app, job_id, launcher=last_part_first)
+    with app.app_context():
+        service = ImportService.from_app()
+        job = db.session.get(ImportJob, job_id)
+        lines = [e.line for e in service.errors(job)]
+        assert lines == [n + 1 for n in range(BAD_EVERY, RECORDS + 1, BAD_EVERY)]
+        rows = list(csv.reader(io.StringIO(service.errors_csv(job).decode("utf-8-sig"))))[1:]
+        assert [int(r[2]) for r in rows] == lines
+
+
 def test_a_small_file_is_one_part(app, tmp_path):
     job_id = new_job(app, achievements_csv(tmp_path / "small.csv", 2 * PART - 1, seed=3))
     run(app, job_id)

@@ -50,7 +50,8 @@ class ImportJob(db.Model):
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     errors: Mapped[list["ImportRecordError"]] = relationship(
-        back_populates="job", cascade="all, delete-orphan", order_by="ImportRecordError.id", lazy="dynamic"
+        back_populates="job", cascade="all, delete-orphan", lazy="dynamic",
+        order_by="[ImportRecordError.record_no, ImportRecordError.id]",  # file order, whichever part stored them first
     )
     parts: Mapped[list["ImportPart"]] = relationship(
         back_populates="job", cascade="all, delete-orphan", order_by="ImportPart.part_no", passive_deletes=True
@@ -116,6 +117,7 @@ class ImportRecordError(db.Model):
     """Why one record of a job was rejected: where it is, which field, and the reason."""
 
     __tablename__ = "import_record_errors"
+    __table_args__ = (Index("ix_import_record_errors_job_record", "job_id", "record_no", "id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     job_id: Mapped[int] = mapped_column(ForeignKey("import_jobs.id", ondelete="CASCADE"), index=True)

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from ..models import HarvestSource, ImportJob, ImportRecordError
@@ -170,14 +170,16 @@ class ImportService:
         return "\ufeff".encode() + out.getvalue().encode("utf-8")
 
     def _iter_errors(self, job: ImportJob) -> Iterable[ImportRecordError]:
-        last = 0
+        """In file order (a large file's parts store theirs at once), a thousand at a time."""
+        no, last = -1, 0
         while True:
-            rows = list(self.session.scalars(select(ImportRecordError).where(ImportRecordError.job_id == job.id, ImportRecordError.id > last)
-                                             .order_by(ImportRecordError.id).limit(1000)))
+            after = or_(ImportRecordError.record_no > no, and_(ImportRecordError.record_no == no, ImportRecordError.id > last))
+            rows = list(self.session.scalars(select(ImportRecordError).where(ImportRecordError.job_id == job.id, after)
+                                             .order_by(ImportRecordError.record_no, ImportRecordError.id).limit(1000)))
             if not rows:
                 return
             yield from rows
-            last = rows[-1].id
+            no, last = rows[-1].record_no, rows[-1].id
 
     @staticmethod
     def to_dict(job: ImportJob) -> dict[str, Any]:
