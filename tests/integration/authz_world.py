@@ -10,7 +10,7 @@ import itertools
 import re
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from typing import Any, Iterator
 
 from flask import Flask
@@ -290,7 +290,12 @@ class World:
         """An hour of ``instrument`` no other booking of the world has (in a few days, or already begun)."""
         n = next(self.hours)
         base = datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0)
-        start = base - timedelta(hours=2 * n + 2) if past else base + timedelta(days=3, hours=2 * n)
+        if past:
+            start = base - timedelta(hours=2 * n + 2)
+        else:  # within one day in China Standard Time (the forms' day, start and end) at any hour of the run
+            china = timezone(timedelta(hours=8))
+            day = datetime.now(china).date() + timedelta(days=3 + n // 6)
+            start = datetime.combine(day, time(8 + 2 * (n % 6)), tzinfo=china).astimezone(timezone.utc)
         return start, start + timedelta(hours=1)
 
     def booking_form(self, prefix: str = "") -> dict[str, str]:

@@ -11,7 +11,7 @@ server). The service itself is tested in test_bookings.py."""
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, time, timedelta, timezone
 
 import pytest
 from sqlalchemy import select
@@ -39,8 +39,13 @@ _hours = iter(range(10_000))
 
 
 def free_hour(days: int = 4, length: int = 2) -> tuple[datetime, datetime]:
-    """Hours no other test of this module uses (each test its own, a few days ahead), in UTC."""
-    start = datetime.now(timezone.utc).replace(minute=0, second=0, microsecond=0) + timedelta(days=days, hours=3 * next(_hours))
+    """Hours no other test of this module uses (each test its own, a few days ahead), in UTC.
+    They lie within one day in China Standard Time (from 08:00, four slots a day) whatever the
+    hour the suite runs at, so pages show them as one day's hours: taken from the clock's hour,
+    a run at 23:00 in China booked 23:00-01:00, which a page rightly writes with both dates."""
+    n = next(_hours)
+    day = datetime.now(CST).date() + timedelta(days=days + n // 4)
+    start = datetime.combine(day, time(8 + 3 * (n % 4)), tzinfo=CST).astimezone(timezone.utc)
     return start, start + timedelta(hours=length)
 
 
