@@ -300,7 +300,8 @@ class ImportPipeline:
         failed = next((p for p in parts if p.status == "failed"), None)
         if failed is not None:
             job.status, job.refusal_code = "failed", failed.refusal_code
-            job.message = f"第 {failed.part_no} 段（记录 {failed.first_record} 起）：{failed.message}"[:2000]
+            job.message = (f"第 {failed.part_no} 段（第 {failed.first_record} 条记录起）未完成 / part {failed.part_no} "
+                           f"(from record {failed.first_record}) stopped: {failed.message}")[:2000]
         elif any(p.status == "cancelled" for p in parts):
             job.status = "cancelled"
             job.message = f"已取消，取消前已导入 {job.committed_records} 条 / cancelled; {job.committed_records} records were imported before"

@@ -176,6 +176,28 @@ def test_a_part_whose_worker_died_resumes_where_it_stopped(app, tmp_path):
         assert db.session.scalar(select(func.count()).select_from(RecordVersion)) == RECORDS - bad
 
 
+def test_a_part_that_fails_fails_the_job_with_its_reason_and_the_others_stay(app, tmp_path):
+    from ingest.pipeline import ImportPipeline
+    from web.extensions import db
+    from web.models import ImportJob
+
+    job_id = new_job(app, achievements_csv(tmp_path / "big.csv", RECORDS, seed=10))
+
+    def file_gone_after_part_two(job_id: int, part_nos: list[int]) -> None:
+        for no in part_nos:
+            if no == 3:
+                Path(db.session.get(ImportJob, job_id).stored_path).unlink()
+            ImportPipeline().run_part(job_id, no)
+
+    run(app, job_id, launcher=file_gone_after_part_two)
+    s = state(app, job_id)
+    assert s["status"] == "failed" and [p[3] for p in s["parts"]] == ["done", "done"] + ["failed"] * 4
+    assert s["message"].startswith("第 3 段（第 21 条记录起）未完成 / part 3 (from record 21) stopped: 上传的文件已不存在")
+    with app.app_context():
+        assert db.session.get(ImportJob, job_id).refusal_code == "file_missing"
+    assert s["counts"]["created"] == s["records"] == searchable(app) == 2 * PART  # what the parts stored stays
+
+
 def test_a_cancel_stops_every_part(app, tmp_path):
     from ingest.pipeline import ImportPipeline
     from web.extensions import db
