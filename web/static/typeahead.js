@@ -48,6 +48,7 @@
         if (input.value.trim() !== q) return;
         items = data.suggestions || data || [];
         active = -1;
+        list.dataset.query = q; // which words the list answers (an earlier word's list may show until then)
         render();
       })
       .catch(function () { items = []; render(); });
