@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import current_app
 from marshmallow import ValidationError
@@ -54,6 +54,9 @@ PART_RECORDS = 10_000  # a file of at least twice this many records is imported 
 PartLauncher = Callable[[int, list[int]], None]
 
 
+Target = TypeVar("Target", ImportJob, ImportPart)  # what a run moves on: the job, or one of its parts
+
+
 class Cancelled(Exception):
     pass
 
@@ -70,6 +73,11 @@ class Outcome:
 
 def _stale(beat: datetime | None) -> bool:
     return beat is None or (_now() - beat.replace(tzinfo=beat.tzinfo or timezone.utc)).total_seconds() >= STALE_HEARTBEAT_SECONDS
+
+
+def _cancelled_message(job: ImportJob) -> str:
+    n = job.committed_records
+    return f"已取消，取消前已导入 {n} 条 / cancelled; {n} records were imported before"
 
 
 def _error_rows(job: ImportJob, n: int, raw: RawRecord, problems: list[tuple[str, str]]) -> list[ImportRecordError]:
@@ -119,27 +127,22 @@ class ImportPipeline:
         if task_id:
             job.options = {**job.options, "task_id": task_id}
         self.session.commit()
-        try:
+        parted: list[ImportJob] = []
+
+        def work() -> bool:
+            nonlocal records
             if records is None:
                 records = self._read(job)
                 if self._plan_parts(job):
-                    return self._run_parts(job, on_progress)
+                    parted.append(self._run_parts(job, on_progress))
+                    return True  # the last part to end ends the job
             self._consume(job, job, records, on_progress)
-        except FileRefused as exc:
-            self.session.rollback()
-            job.status, job.refusal_code, job.message = "failed", exc.code, str(exc)
-        except Cancelled:
-            self.session.rollback()
-            job.status = "cancelled"
-            job.message = f"已取消，取消前已导入 {job.committed_records} 条 / cancelled; {job.committed_records} records were imported before"
-        except Exception as exc:  # noqa: BLE001 - report, don't lose the job
-            log.exception("import job %s failed", job_id)
-            self.session.rollback()
-            job = self.session.get(ImportJob, job_id)
-            job.status, job.message = "failed", f"导入中断 / import stopped: {type(exc).__name__}: {exc}"[:2000]
-        else:
-            job.status = "done"
-        job.finished_at = _now()
+            return False
+
+        settled = self._settle(job, work, f"import job {job_id}")
+        if settled is None:
+            return parted[0]
+        job = settled
         job.progress_total = job.progress_total if job.progress_total is not None else job.progress_done
         if before_finish is not None:
             before_finish(job)
@@ -162,6 +165,32 @@ class ImportPipeline:
         if user is None or not user.active:
             raise FileRefused("account_disabled", "提交导入的账号已停用", "the account that submitted this import is disabled")
         return identity_of(user)
+
+    def _settle(self, target: Target, work: Callable[[], bool], what: str) -> Target | None:
+        """Run ``work`` for ``target`` (the job or one of its parts) and set how it ended: failed
+        (a refused file, or anything unforeseen: logged, the batch rolled back, the target read
+        again), cancelled or done. None when the work handed the end elsewhere (to the parts)."""
+        kind, key = type(target), target.id
+        try:
+            if work():
+                return None
+        except FileRefused as exc:
+            self.session.rollback()
+            target.status, target.refusal_code, target.message = "failed", exc.code, str(exc)
+        except Cancelled:
+            self.session.rollback()
+            target.status = "cancelled"
+            if isinstance(target, ImportJob):
+                target.message = _cancelled_message(target)
+        except Exception as exc:  # noqa: BLE001 - report, don't lose the job
+            log.exception("%s failed", what)
+            self.session.rollback()
+            target = self.session.get(kind, key)
+            target.status, target.message = "failed", f"导入中断 / import stopped: {type(exc).__name__}: {exc}"[:2000]
+        else:
+            target.status = "done"
+        target.finished_at = _now()
+        return target
 
     @property
     def as_drafts(self) -> bool:
@@ -248,26 +277,15 @@ class ImportPipeline:
         part.heartbeat_at = _now()
         part.task_id = task_id or part.task_id
         self.session.commit()
-        try:
+        def work() -> bool:
             if job.cancel_requested:
                 raise Cancelled()
             self.identity = self._identity_of(job)
             records = self._read(job, skip=part.committed_records)
             self._consume(job, part, records, on_progress, first_n=part.committed_records, last_n=part.last_record)
-        except FileRefused as exc:
-            self.session.rollback()
-            part.status, part.refusal_code, part.message = "failed", exc.code, str(exc)
-        except Cancelled:
-            self.session.rollback()
-            part.status = "cancelled"
-        except Exception as exc:  # noqa: BLE001 - report, don't lose the job
-            log.exception("part %s of import job %s failed", part_no, job_id)
-            self.session.rollback()
-            part = self.session.get(ImportPart, part.id)
-            part.status, part.message = "failed", f"导入中断 / import stopped: {type(exc).__name__}: {exc}"[:2000]
-        else:
-            part.status = "done"
-        part.finished_at = _now()
+            return False
+
+        part = self._settle(part, work, f"part {part_no} of import job {job_id}")
         self.session.commit()
         job = self._roll_up(job_id, finish=True)
         if on_progress:
@@ -303,8 +321,7 @@ class ImportPipeline:
             job.message = (f"第 {failed.part_no} 段（第 {failed.first_record} 条记录起）未完成 / part {failed.part_no} "
                            f"(from record {failed.first_record}) stopped: {failed.message}")[:2000]
         elif any(p.status == "cancelled" for p in parts):
-            job.status = "cancelled"
-            job.message = f"已取消，取消前已导入 {job.committed_records} 条 / cancelled; {job.committed_records} records were imported before"
+            job.status, job.message = "cancelled", _cancelled_message(job)
         else:
             job.status = "done"
         job.finished_at = _now()
