@@ -23,10 +23,12 @@ from functools import lru_cache
 
 import snowballstemmer
 
+from . import folding
+
 _CJK_RANGES = (
     "\u1100-\u11ff"  # Hangul Jamo
     "\u3040-\u309f"  # Hiragana
-    "\u30a0-\u30ff"  # Katakana
+    "\u30a1-\u30fa\u30fc-\u30ff"  # Katakana (not ゠ or the middle dot ・, punctuation to Lucene)
     "\u3130-\u318f"  # Hangul compatibility Jamo
     "\u3400-\u4dbf"  # CJK extension A
     "\u4e00-\u9fff"  # CJK unified ideographs
@@ -41,10 +43,11 @@ _LETTER = rf"(?:(?!{_CJK})[^\W\d_])"
 _WORD = (
     rf"{_W}+(?:"
     rf"(?<={_LETTER})[.'’:·](?={_LETTER}){_W}+"  # MidNumLet/MidLetter between letters: u.s.a, don't
-    rf"|(?<=\d)[.'’,;](?=\d){_W}+"  # MidNumLet/MidNum between digits: 3.5, 1,000
+    rf"|(?<=\d)[.'’,;⁄](?=\d){_W}+"  # MidNumLet/MidNum between digits: 3.5, 1,000, 1⁄2
     r")*"
 )
-_TOKEN = re.compile(rf"(?P<cjk>{_CJK}+)|(?P<word>{_WORD})")
+# a word holds a letter or digit: a lone "_" (ExtendNumLet) is no token to Lucene
+_TOKEN = re.compile(rf"(?P<cjk>{_CJK}+)|(?P<word>(?=_*(?!{_CJK})[^\W_]){_WORD})")
 _HAS_LATIN = re.compile(r"[a-z]")
 
 _stemmer = snowballstemmer.stemmer("porter")
@@ -74,6 +77,12 @@ def fold_width(text: str) -> str:
     return text.translate(_FOLD)
 
 
+def prefix_form(text: str) -> str:
+    """A whole value as the ``suggest_prefix`` analyzer keeps it for type-ahead prefixes: the
+    shared char filter (traditional to simplified, NFKC), then cjk_width and lowercase."""
+    return fold_width(folding.fold(text)).lower()
+
+
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     # Lucene's PorterStemmer leaves words of one or two characters alone
@@ -84,10 +93,13 @@ def stem(word: str) -> str:
 # (circled and superscript numbers, vulgar fractions): Lucene drops them, so do we. Folded in
 # the same one-to-one translation as the widths, so offsets into the original text hold.
 _NORMALISE = {**_FOLD, **{c: " " for c in range(0x80, 0x30000) if unicodedata.category(chr(c)) == "No"}}
+# Before all of that, the char filter both engines share (``folding``: traditional Chinese to
+# simplified, NFKC), as Elasticsearch runs char filters before its tokenizer: one translation
+_PREPARE = folding.Translation({**_NORMALISE, **{c: to.translate(_NORMALISE) for c, to in folding.table().items()}})
 
 
 def _normalise(text: str) -> str:
-    return text.translate(_NORMALISE)
+    return _PREPARE(text)
 
 
 def tokens(text: str, *, unigrams: bool = False) -> list[Token]:
@@ -95,7 +107,7 @@ def tokens(text: str, *, unigrams: bool = False) -> list[Token]:
     follow its bigrams (a phrase of bigrams therefore stays contiguous)."""
     if not text:
         return []
-    norm = _normalise(text)
+    norm, origin = _PREPARE.with_offsets(text)
     out: list[Token] = []
     for m in _TOKEN.finditer(norm):
         start, end = m.span()
@@ -109,6 +121,8 @@ def tokens(text: str, *, unigrams: bool = False) -> list[Token]:
                 out.extend(Token(ch, start + i, start + i + 1) for i, ch in enumerate(run))
         else:
             out.append(Token(stem(m.group().lower()), start, end))
+    if origin is not None:
+        out = [Token(t.text, *folding.original_span(origin, t.start, t.end, len(text))) for t in out]
     return out
 
 
@@ -147,7 +161,7 @@ def find_terms(text: str, wanted: set[str]) -> list[tuple[int, int]]:
     Chinese terms are plain substrings of CJK runs, so one overlapping regex scan finds them."""
     if not text or not wanted:
         return []
-    norm = _normalise(text)
+    norm, origin = _PREPARE.with_offsets(text)
     spans: list[tuple[int, int]] = []
     cjk = [t for t in wanted if _CJK_START.match(t)]
     if cjk:
@@ -157,6 +171,8 @@ def find_terms(text: str, wanted: set[str]) -> list[tuple[int, int]]:
         for m in _TOKEN.finditer(norm):
             if m.lastgroup == "word" and stem(m.group().lower()) in wanted:
                 spans.append(m.span())
+    if origin is not None:
+        spans = [folding.original_span(origin, s, e, len(text)) for s, e in spans]
     return sorted(spans)
 
 

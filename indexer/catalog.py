@@ -115,11 +115,28 @@ def _walk(properties: dict[str, Any], multi: set[str], prefix: str = "") -> list
     return out
 
 
+def _inline_rule_files(body: dict[str, Any], mappings_dir: Path) -> None:
+    """A char filter's ``mappings_path`` (a rules file beside the mapping files, e.g. the shared
+    folding ``analysis/zh_fold.txt``) becomes its ``mappings`` list, so no Elasticsearch node
+    needs the file in its config folder and both engines read the same rules."""
+    for spec in body.get("settings", {}).get("analysis", {}).get("char_filter", {}).values():
+        relative = spec.get("mappings_path")
+        if relative is None:
+            continue
+        rules = (mappings_dir / relative).resolve()
+        if mappings_dir.resolve() not in rules.parents:
+            raise ValueError(f"mappings_path must name a file under {mappings_dir}: {relative}")
+        lines = rules.read_text(encoding="utf-8").splitlines()
+        spec["mappings"] = [line for line in lines if line.strip() and not line.startswith("#")]
+        del spec["mappings_path"]
+
+
 def load_spec(path: Path) -> IndexSpec:
     m = _FILE.match(path.name)
     if not m:
         raise ValueError(f"mapping file name must look like <index>-v<N>.json: {path.name}")
     body = json.loads(path.read_text(encoding="utf-8"))
+    _inline_rule_files(body, path.parent.parent)
     mappings = body["mappings"]
     multi = set(mappings.get("_meta", {}).get("multi_valued", ()))
     fields = {f.path: f for f in _walk(mappings["properties"], multi)}

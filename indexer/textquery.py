@@ -18,6 +18,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from . import folding
 from .errors import QueryError
 
 MAX_QUERY_CHARS = 256
@@ -57,10 +58,13 @@ class ParsedQuery:
 
 
 def clean(text: str) -> str:
-    """Remove control and invisible characters and symbols (emoji, private use); fold
-    typographic quotes to ``"``. Symbols are dropped because engines disagree about them
+    """Fold as the analyzers do (traditional Chinese to simplified, NFKC); remove control and
+    invisible characters and symbols (emoji, private use); fold typographic quotes to ``"``. Symbols are dropped because engines disagree about them
     (Lucene's tokenizer makes an emoji a word of its own, which would then be required)."""
     text = _CONTROL.sub(" ", text or "")
+    # the engines' shared folding first, so a compatibility symbol that stands for letters or
+    # digits (℃ -> °C, ㎡ -> m2) is not dropped with the other symbols below
+    text = folding.fold(text)
     text = "".join(" " if unicodedata.category(ch) in _DROP_CATEGORIES or ch in "\ufe0e\ufe0f" else ch for ch in text)
     return unicodedata.normalize("NFC", text.translate(_QUOTES)).strip()
 

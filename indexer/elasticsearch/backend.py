@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import copy
+import logging
 import re
 import time
 from collections.abc import Iterable, Iterator, Mapping
@@ -18,6 +19,8 @@ from ..query import SearchRequest, SimilarRequest, SuggestRequest, has_text
 from ..results import BulkReport, FacetBucket, Health, Hit, IndexDoc, SearchResult, Suggestion
 from ..validate import check_search
 from . import bulk, compiler
+
+log = logging.getLogger(__name__)
 
 MATCH_CHUNK = 200  # stored requests per search when matching a document (each is a few dozen Lucene clauses)
 
@@ -134,7 +137,15 @@ class ElasticsearchBackend(SearchBackend):
                 continue
             physical = spec.physical_name(self.prefix, self._stamp())
             body = self._body(spec)
-            body["aliases"] = {spec.read_alias(self.prefix): {}, write_alias: {"is_write_index": True}}
+            body["aliases"] = {write_alias: {"is_write_index": True}}
+            older = self._concrete(spec.read_alias(self.prefix))
+            if older:
+                # an older mapping version serves (the analysis changed): searches stay on it
+                # until a rebuild fills the new version from the store and moves the read alias
+                log.warning("index %s serves %s, made with an older mapping; run `flask --app web index rebuild` "
+                            "to move it to version %s", spec.read_alias(self.prefix), ", ".join(older), spec.version)
+            else:
+                body["aliases"][spec.read_alias(self.prefix)] = {}
             self._call(self.client.indices.create, index=physical, **body)
             created.append(name)
         if created:
@@ -162,7 +173,8 @@ class ElasticsearchBackend(SearchBackend):
     def rebuild(self, index: str, documents: Iterable[IndexDoc]) -> BulkReport:
         spec = self._spec(index)
         read_alias, write_alias = spec.read_alias(self.prefix), spec.write_alias(self.prefix)
-        old = sorted(set(self._concrete(read_alias)) | set(self._concrete(write_alias)))
+        holding = {a: set(self._concrete(a)) for a in (read_alias, write_alias)}  # an older version's index holds only the read alias
+        old = sorted(holding[read_alias] | holding[write_alias])
         physical = spec.physical_name(self.prefix, self._stamp())
         self._call(self.client.indices.create, index=physical, **self._body(spec, for_rebuild=True))
         try:
@@ -179,7 +191,7 @@ class ElasticsearchBackend(SearchBackend):
                 settings={"number_of_replicas": final.get("number_of_replicas", 1), "refresh_interval": final.get("refresh_interval", "1s")},
             )
             self._call(self.client.indices.refresh, index=physical)
-            actions: list[dict[str, Any]] = [{"remove": {"index": o, "alias": a}} for o in old for a in (read_alias, write_alias)]
+            actions: list[dict[str, Any]] = [{"remove": {"index": o, "alias": a}} for a, held in holding.items() for o in sorted(held)]
             actions += [
                 {"add": {"index": physical, "alias": read_alias}},
                 {"add": {"index": physical, "alias": write_alias, "is_write_index": True}},

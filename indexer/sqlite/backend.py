@@ -10,6 +10,7 @@ generations), :mod:`.writer` (upserts and deletes), :mod:`.searcher` (every read
 :mod:`.counts` (facet counts kept at write time)."""
 from __future__ import annotations
 
+import logging
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime, timezone
@@ -25,6 +26,8 @@ from .facets import FacetColumns
 from .schema import KINDS, SqliteIndexSchema, TableSet, ident
 from .searcher import IndexSearcher
 from .writer import IndexWriter
+
+log = logging.getLogger(__name__)
 
 ANALYZE_AFTER = 2000  # refresh planner statistics after a bulk write this large
 REBUILD_SUFFIX = "__rb"
@@ -99,6 +102,12 @@ class SqliteFtsBackend(SearchBackend):
             schema = self._schema(name)
             if self._exists(schema):
                 self._upgrade(schema)
+                made = conn.execute(f"SELECT version FROM {META_TABLE} WHERE name = ?", (self.prefix + name,)).fetchone()
+                if made is not None and made[0] < schema.spec.version:
+                    # the analysis changed (e.g. the text folding of version 2): the words stored
+                    # so far were cut the old way until a rebuild cuts them again
+                    log.warning("index %s was made with mapping version %s; run `flask --app web index rebuild` "
+                                "to index its text as version %s does", name, made[0], schema.spec.version)
                 continue
             stamp = _stamp()
             with self.db.immediate():

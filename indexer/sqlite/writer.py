@@ -39,7 +39,7 @@ def get_path(source: Mapping[str, Any], path: str) -> Any:
 
 
 def norm_suggest(text: str) -> str:
-    return analysis.fold_width(text).lower()
+    return analysis.prefix_form(text)
 
 
 @dataclass

@@ -241,12 +241,12 @@ def test_the_badge_and_the_filter_on_elasticsearch_including_an_index_made_befor
     es = Elasticsearch(es_url)
     spec = Catalog().get("achievements")
     old = spec.body["mappings"] | {"properties": {k: v for k, v in spec.body["mappings"]["properties"].items() if k != "selected_years"}}
-    es.indices.create(index=f"{prefix}achievements-v1-old", settings={**spec.body["settings"], "number_of_replicas": 0}, mappings=old,
-                      aliases={f"{prefix}achievements": {}, f"{prefix}achievements-v1": {"is_write_index": True}})
+    es.indices.create(index=f"{spec.write_alias(prefix)}-old", settings={**spec.body["settings"], "number_of_replicas": 0}, mappings=old,
+                      aliases={spec.read_alias(prefix): {}, spec.write_alias(prefix): {"is_write_index": True}})
     app = make_app(tmp_path, SEARCH_BACKEND="elasticsearch", SEARCH_ES_HOSTS=[es_url], SEARCH_ES_NUMBER_OF_REPLICAS=0,
                    SEARCH_INDEX_PREFIX=prefix, SELECTION_MIN_QUOTA=1)
     try:
-        assert "selected_years" in es.indices.get_mapping(index=f"{prefix}achievements")[f"{prefix}achievements-v1-old"]["mappings"]["properties"]
+        assert "selected_years" in es.indices.get_mapping(index=f"{prefix}achievements")[f"{spec.write_alias(prefix)}-old"]["mappings"]["properties"]
         ids = load_achievements(app, [AchievementInput(title=f"检索徽标测试成果{n}号") for n in range(2)])
         expert = add_user(app, "reviewer")
         admin = auth(app, "admin")

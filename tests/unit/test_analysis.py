@@ -29,8 +29,21 @@ def test_index_text_keeps_bigram_phrases_contiguous():
 
 
 def test_symbols_make_no_terms():
-    assert not analysis.has_terms("* \\ 😀 ①")
+    assert not analysis.has_terms("* \\ 😀 ☆")
     assert analysis.has_terms("电")
+
+
+def test_traditional_chinese_and_compatibility_forms_fold_before_tokenising():
+    assert analysis.terms("鋰離子電池") == analysis.terms("锂离子电池")
+    assert analysis.terms("CO₂ 和 H₂O，10 m²，20℃") == analysis.terms("CO2 和 H2O，10 m2，20°C")
+    assert analysis.terms("①") == ["1"]  # NFKC first: the char filter runs before the tokenizer
+
+
+def test_offsets_point_into_the_original_when_a_character_folds_to_several():
+    text = "在20℃下電池"
+    toks = analysis.tokens(text)
+    assert [(t.text, text[t.start:t.end]) for t in toks] == [("在", "在"), ("20", "20"), ("c", "℃"), ("下电", "下電"), ("电池", "電池")]
+    assert analysis.find_terms(text, {"电池", "c"}) == [(3, 4), (5, 7)]
 
 
 def test_find_terms_marks_what_tokenising_would_mark():

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import ast
 import inspect
-import json
 import textwrap
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
@@ -37,6 +36,7 @@ from marshmallow import fields as mf
 from sqlalchemy import inspect as sa_inspect
 
 from indexer import Sort
+from indexer.catalog import Catalog
 from ingest.columns import COLUMNS as IMPORT_COLUMNS
 from tests.apps import close_app, make_app
 from web import models, presenters
@@ -194,8 +194,7 @@ def schema_fields(schema: Schema, prefix: str = "") -> set[str]:
 
 
 def mapping_fields(index: str) -> set[str]:
-    path = ROOT / "mappings" / "es8" / f"{index}-v1.json"
-    return set(json.loads(path.read_text(encoding="utf-8"))["mappings"]["properties"])
+    return set(Catalog().get(index).body["mappings"]["properties"])  # the newest version of the mapping
 
 
 def _tree(fn: Callable[..., Any]) -> ast.AST:
@@ -296,7 +295,7 @@ def _places(record_type: str) -> dict[str, str]:
         "schema": f"the schema (web/schemas/{record_type}.py)",
         "import": "the import columns (ingest/columns.py)",
         "document": "the index document (web/services/documents.py)",
-        "mapping": f"the mapping (mappings/es8/{INDEX[record_type]}-v1.json)",
+        "mapping": f"the mapping (mappings/es8/{INDEX[record_type]}-v{Catalog().get(INDEX[record_type]).version}.json)",
         "export": "the export columns (web/services/export.py)",
         "page": "the record page (web/presenters.py)",
     }

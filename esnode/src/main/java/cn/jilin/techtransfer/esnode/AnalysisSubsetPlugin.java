@@ -1,10 +1,15 @@
 package cn.jilin.techtransfer.esnode;
 
+import java.io.Reader;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import org.apache.lucene.analysis.TokenStream;
+import org.apache.lucene.analysis.charfilter.MappingCharFilter;
+import org.apache.lucene.analysis.charfilter.NormalizeCharMap;
 import org.apache.lucene.analysis.Tokenizer;
 import org.apache.lucene.analysis.cjk.CJKBigramFilter;
 import org.apache.lucene.analysis.core.KeywordTokenizer;
@@ -14,7 +19,11 @@ import org.apache.lucene.analysis.en.EnglishPossessiveFilter;
 import org.apache.lucene.analysis.en.PorterStemFilter;
 import org.apache.lucene.analysis.miscellaneous.ASCIIFoldingFilter;
 import org.elasticsearch.common.settings.Settings;
+import org.elasticsearch.index.analysis.AbstractCharFilterFactory;
 import org.elasticsearch.index.analysis.AbstractTokenFilterFactory;
+import org.elasticsearch.index.analysis.Analysis;
+import org.elasticsearch.index.analysis.CharFilterFactory;
+import org.elasticsearch.index.analysis.NormalizingCharFilterFactory;
 import org.elasticsearch.index.analysis.AbstractTokenizerFactory;
 import org.elasticsearch.index.analysis.TokenFilterFactory;
 import org.elasticsearch.index.analysis.TokenizerFactory;
@@ -25,7 +34,7 @@ import org.elasticsearch.plugins.Plugin;
 /**
  * The few analysis components our mappings use that a stock Elasticsearch distribution ships in
  * its analysis-common module (cjk_bigram, cjk_width, porter_stem, asciifolding,
- * english_possessive, the keyword tokenizer) and in the official analysis-smartcn plugin (smartcn_tokenizer). The
+ * english_possessive, the keyword tokenizer, the mapping char filter) and in the official analysis-smartcn plugin (smartcn_tokenizer). The
  * module itself is not on Maven Central, so this plugin registers the same names with the same
  * parameters over the same Lucene classes: a mapping that works here works unchanged on a
  * production cluster.
@@ -41,6 +50,13 @@ public class AnalysisSubsetPlugin extends Plugin implements AnalysisPlugin {
             "english_possessive", (indexSettings, env, name, settings) -> simple(name, settings, EnglishPossessiveFilter::new),
             "asciifolding", (indexSettings, env, name, settings) -> new AsciiFolding(name, settings)
         );
+    }
+
+    @Override
+    public Map<String, AnalysisProvider<CharFilterFactory>> getCharFilters() {
+        // as analysis-common registers it: built only where an index configures it
+        return Map.of("mapping", AnalysisPlugin.requiresAnalysisSettings(
+            (indexSettings, env, name, settings) -> new Mapping(name, Analysis.getWordList(env, settings, "mappings"))));
     }
 
     @Override
@@ -115,6 +131,73 @@ public class AnalysisSubsetPlugin extends Plugin implements AnalysisPlugin {
         @Override
         public TokenStream create(TokenStream in) {
             return new ASCIIFoldingFilter(in, preserveOriginal);
+        }
+    }
+
+    /**
+     * The mapping char filter with analysis-common's rule syntax ("from => to", both sides
+     * trimmed, escapes \\ \n \t \r \b \f \\uXXXX), over Lucene's MappingCharFilter.
+     */
+    static final class Mapping extends AbstractCharFilterFactory implements NormalizingCharFilterFactory {
+        private static final Pattern RULE = Pattern.compile("(.*)\\s*=>\\s*(.*)\\s*$");
+        private final NormalizeCharMap map;
+
+        Mapping(String name, List<String> rules) {
+            super(name);
+            if (rules == null) {
+                throw new IllegalArgumentException("mapping requires either `mappings` or `mappings_path` to be configured");
+            }
+            NormalizeCharMap.Builder builder = new NormalizeCharMap.Builder();
+            for (String rule : rules) {
+                Matcher m = RULE.matcher(rule);
+                if (m.find() == false) {
+                    throw new RuntimeException("Invalid Mapping Rule : [" + rule + "]");
+                }
+                String lhs = unescape(m.group(1).trim());
+                String rhs = unescape(m.group(2).trim());
+                if (lhs == null || rhs == null) {
+                    throw new RuntimeException("Invalid Mapping Rule : [" + rule + "]. Illegal mapping.");
+                }
+                builder.add(lhs, rhs);
+            }
+            map = builder.build();
+        }
+
+        @Override
+        public Reader create(Reader reader) {
+            return new MappingCharFilter(map, reader);
+        }
+
+        private static String unescape(String s) {
+            StringBuilder out = new StringBuilder(s.length());
+            int i = 0;
+            while (i < s.length()) {
+                char c = s.charAt(i++);
+                if (c == '\\') {
+                    if (i >= s.length()) {
+                        throw new RuntimeException("Invalid escaped char in [" + s + "]");
+                    }
+                    c = s.charAt(i++);
+                    switch (c) {
+                        case '\\' -> c = '\\';
+                        case 'n' -> c = '\n';
+                        case 't' -> c = '\t';
+                        case 'r' -> c = '\r';
+                        case 'b' -> c = '\b';
+                        case 'f' -> c = '\f';
+                        case 'u' -> {
+                            if (i + 3 >= s.length()) {
+                                throw new RuntimeException("Invalid escaped char in [" + s + "]");
+                            }
+                            c = (char) Integer.parseInt(s.substring(i, i + 4), 16);
+                            i += 4;
+                        }
+                        default -> { }
+                    }
+                }
+                out.append(c);
+            }
+            return out.toString();
         }
     }
 }
