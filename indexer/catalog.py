@@ -82,7 +82,9 @@ class IndexSpec:
 
     @property
     def completion_field(self) -> FieldInfo | None:
-        return next((f for f in self.fields.values() if f.type == "completion"), None)
+        """The type-ahead's field (not the pinyin keys an engine derives from it)."""
+        derived = self.meta.get("pinyin", {}).get("suggest")
+        return next((f for f in self.fields.values() if f.type == "completion" and f.path != derived), None)
 
     def field(self, path: str) -> FieldInfo:
         try:

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime
 from typing import Any
 
-from . import analysis, textquery
+from . import analysis, pinyin, textquery
 from .catalog import NUMERIC_TYPES, Catalog, FieldInfo
 from .errors import QueryError
 from .query import AllOf, AnyOf, Filter, MatchAll, SearchRequest, Term, Terms, Text
@@ -67,6 +67,12 @@ def _text_conditions(text: Text) -> list[Condition]:
     parsed = textquery.parse(text.query)
     per_group: list[list[frozenset[str]]] = []
     for group in parsed.groups:
+        if any(pinyin.read_query(i.text) is not None for i in group):
+            # an alternative may match as pinyin, through terms the document's text does not
+            # hold: the group narrows nothing we can key (nor, under "or", does the query)
+            if text.operator == "or":
+                return []
+            continue
         items = [t for t in (_item_terms(i) for i in group) if t]
         if items:
             per_group.append(items)

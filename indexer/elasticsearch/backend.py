@@ -18,6 +18,7 @@ from ..errors import BackendUnavailable, IndexMissing, QueryError, SearchError
 from ..query import SearchRequest, SimilarRequest, SuggestRequest, has_text
 from ..results import BulkReport, FacetBucket, Health, Hit, IndexDoc, SearchResult, Suggestion
 from ..validate import check_search
+from .. import derived
 from . import bulk, compiler
 
 log = logging.getLogger(__name__)
@@ -178,7 +179,7 @@ class ElasticsearchBackend(SearchBackend):
         physical = spec.physical_name(self.prefix, self._stamp())
         self._call(self.client.indices.create, index=physical, **self._body(spec, for_rebuild=True))
         try:
-            report = bulk.write(self.client, physical, documents)
+            report = bulk.write(self.client, physical, self._derived(spec, documents))
             broken = next((e for e in report.errors if e.id == "*"), None)
             if broken is not None:  # the engine stopped answering part-way: the new copy lacks the rest
                 raise BackendUnavailable(f"rebuild of {index} stopped part-way, the live index is kept: {broken.reason}")
@@ -219,7 +220,15 @@ class ElasticsearchBackend(SearchBackend):
 
     # -- writes ---------------------------------------------------------------------------
     def index_documents(self, index: str, documents: Iterable[IndexDoc]) -> BulkReport:
-        return bulk.write(self.client, self._spec(index).write_alias(self.prefix), documents)
+        spec = self._spec(index)
+        return bulk.write(self.client, spec.write_alias(self.prefix), self._derived(spec, documents))
+
+    @staticmethod
+    def _derived(spec: IndexSpec, documents: Iterable[IndexDoc]) -> Iterator[IndexDoc]:
+        """Each document with the fields derived from it (pinyin), which the mapping indexes and
+        leaves out of ``_source``."""
+        for d in documents:
+            yield IndexDoc(d.id, d.version, dict(derived.derive(spec, d.source)))
 
     def delete_documents(self, index: str, ids: Iterable[str | tuple[str, int]]) -> BulkReport:
         return bulk.delete(self.client, self._spec(index).write_alias(self.prefix), ids)
@@ -302,12 +311,18 @@ class ElasticsearchBackend(SearchBackend):
             return []
         for name in req.indices:
             self._spec(name)
-        body = compiler.compile_suggest(SuggestRequest(text[:100], req.indices, req.size))
+        specs = [self._spec(n) for n in req.indices]
+        field = specs[0].completion_field.path if specs[0].completion_field else "suggest"
+        py = next((c for c in (derived.pinyin_fields(s) for s in specs) if c and c.suggest), None)
+        body = compiler.compile_suggest(SuggestRequest(text[:100], req.indices, req.size), field, py.suggest if py else None)
         resp = self._call(self.client.search, index=self._aliases(req.indices), **body)
         best: dict[str, Suggestion] = {}
-        for entry in resp.get("suggest", {}).get("s", []):
-            for opt in entry.get("options", []):
-                s = Suggestion(opt["text"], self._logical(opt["_index"]), opt["_id"], int(opt.get("_score", 0)))
+        for name, entries in resp.get("suggest", {}).items():
+            for opt in (o for e in entries for o in e.get("options", [])):
+                shown = (opt["text"], int(opt.get("_score", 0)))
+                if name == compiler.PINYIN_SUGGESTER:  # a pinyin key: show the input it was made from
+                    shown = derived.shown_for(opt["text"], opt.get("_source") or {}, field) or shown
+                s = Suggestion(shown[0], self._logical(opt["_index"]), opt["_id"], shown[1])
                 if s.text not in best or s.weight > best[s.text].weight:
                     best[s.text] = s
         return sorted(best.values(), key=lambda s: (-s.weight, s.text))[: req.size]

@@ -5,8 +5,9 @@ from datetime import date, datetime
 from collections.abc import Mapping
 from typing import Any
 
-from .. import analysis, textquery
+from .. import analysis, pinyin, textquery
 from ..catalog import Catalog
+from ..derived import PinyinFields, pinyin_fields
 from ..errors import UnsupportedQuery
 from ..query import (
     AllOf, And, AnyOf, Exists, FacetSpec, Filter, Highlight, MatchAll, NoneOf, Not, Or, Phrase, QueryNode, Range,
@@ -41,24 +42,33 @@ def search_fields(catalog: Catalog, indices: tuple[str, ...], fields: tuple[str,
     return [f"{f}^{b:g}" for f, b in boosts.items()]
 
 
-def _item(item: textquery.Item, fields: list[str]) -> dict[str, Any] | None:
+def _item(item: textquery.Item, fields: list[str], py: PinyinFields | None = None) -> dict[str, Any] | None:
     if not analysis.has_terms(item.text):
         return None
     if isinstance(item, textquery.QuotedPhrase):
-        return {"multi_match": {"query": item.text, "type": "phrase", "fields": fields}}
-    # cross_fields + and: every token of the word must occur, each in any of the fields
-    # (the same rule the SQLite engine applies with "t1" AND "t2" over all its columns).
-    return {"multi_match": {"query": item.text, "type": "cross_fields", "operator": "and", "fields": fields}}
+        clause = {"multi_match": {"query": item.text, "type": "phrase", "fields": fields}}
+    else:
+        # cross_fields + and: every token of the word, each in any of the fields
+        # (the same rule the SQLite engine applies with "t1" AND "t2" over all its columns).
+        clause = {"multi_match": {"query": item.text, "type": "cross_fields", "operator": "and", "fields": fields}}
+    reading = pinyin.read_query(item.text) if py is not None else None
+    if reading is None:
+        return clause
+    kind, parts = reading  # a Latin word read as pinyin: its run of syllables or initials, as a phrase, boosted low
+    field, boost = (py.syllables, py.boost) if kind == "syllables" else (py.initials, py.initials_boost)
+    alternative = {"match_phrase": {field: {"query": " ".join(parts), "boost": boost}}}
+    return {"bool": {"should": [clause, alternative], "minimum_should_match": 1}}
 
 
-def compile_text(text: Text, fields: list[str]) -> dict[str, Any]:
+def compile_text(text: Text, fields: list[str], py: PinyinFields | None = None) -> dict[str, Any]:
+    """``py``: the indices' pinyin fields, where a Latin word may also match as pinyin."""
     parsed = textquery.parse(text.query)
     groups = []
     for group in parsed.groups:
-        clauses = [c for c in (_item(i, fields) for i in group) if c is not None]
+        clauses = [c for c in (_item(i, fields, py) for i in group) if c is not None]
         if clauses:
             groups.append(clauses[0] if len(clauses) == 1 else {"bool": {"should": clauses, "minimum_should_match": 1}})
-    excluded = [c for c in (_item(i, fields) for i in parsed.excluded) if c is not None]
+    excluded = [c for c in (_item(i, fields, py) for i in parsed.excluded) if c is not None]
     if not groups and not excluded:
         return MATCH_NONE
     bool_: dict[str, Any] = {}
@@ -75,21 +85,24 @@ def compile_text(text: Text, fields: list[str]) -> dict[str, Any]:
     return {"bool": bool_}
 
 
-def compile_query(catalog: Catalog, indices: tuple[str, ...], node: QueryNode | None) -> dict[str, Any]:
+def compile_query(catalog: Catalog, indices: tuple[str, ...], node: QueryNode | None, with_pinyin: bool = True) -> dict[str, Any]:
+    """``with_pinyin``: Latin words may also match as pinyin (not in the query highlights are
+    drawn from: the letters of a pinyin phrase are not words of the text)."""
     if node is None or isinstance(node, MatchAll):
         return MATCH_ALL
     if isinstance(node, Text):
-        return compile_text(node, search_fields(catalog, indices, node.fields))
+        py = None if node.fields or not with_pinyin else next((c for c in (pinyin_fields(catalog.get(n)) for n in indices) if c), None)
+        return compile_text(node, search_fields(catalog, indices, node.fields), py)
     if isinstance(node, Phrase):
         if not analysis.has_terms(node.text):
             return MATCH_NONE
         return {"multi_match": {"query": node.text, "type": "phrase", "fields": search_fields(catalog, indices, node.fields)}}
     if isinstance(node, And):
-        return {"bool": {"must": [compile_query(catalog, indices, c) for c in node.children]}}
+        return {"bool": {"must": [compile_query(catalog, indices, c, with_pinyin) for c in node.children]}}
     if isinstance(node, Or):
-        return {"bool": {"should": [compile_query(catalog, indices, c) for c in node.children], "minimum_should_match": 1}}
+        return {"bool": {"should": [compile_query(catalog, indices, c, with_pinyin) for c in node.children], "minimum_should_match": 1}}
     if isinstance(node, Not):
-        return {"bool": {"must": [MATCH_ALL], "must_not": [compile_query(catalog, indices, node.child)]}}
+        return {"bool": {"must": [MATCH_ALL], "must_not": [compile_query(catalog, indices, node.child, with_pinyin)]}}
     raise UnsupportedQuery(f"unknown query node {type(node).__name__}")
 
 
@@ -221,6 +234,9 @@ def compile_search(catalog: Catalog, req: SearchRequest, search_after: list[Any]
         body["aggs"] = compile_aggs(req)
     if req.highlight is not None:
         body["highlight"] = compile_highlight(catalog, req.indices, req.highlight)
+        plain = compile_query(catalog, req.indices, req.query, with_pinyin=False)
+        if plain != compile_query(catalog, req.indices, req.query):
+            body["highlight"]["highlight_query"] = plain
     if req.source is not None:
         body["_source"] = list(req.source)
     return body
@@ -243,11 +259,20 @@ def compile_matching(catalog: Catalog, doc_id: str, named: Mapping[str, SearchRe
     }
 
 
-def compile_suggest(req: SuggestRequest, field: str = "suggest") -> dict[str, Any]:
+PINYIN_SUGGESTER = "p"
+
+
+def compile_suggest(req: SuggestRequest, field: str = "suggest", pinyin_field: str | None = None) -> dict[str, Any]:
+    """``pinyin_field``: the derived completion field of pinyin keys, asked too when the prefix
+    is Latin letters; its options carry the document's own inputs (``_source``) to show."""
     # Lucene returns one input per document; skip_duplicates would also drop a text that a
     # better-ranked input of an already listed document shares, so we de-duplicate ourselves.
     completion: dict[str, Any] = {"field": field, "size": req.size * 3, "skip_duplicates": False}
-    return {"_source": False, "suggest": {"s": {"prefix": req.text, "completion": completion}}}
+    body: dict[str, Any] = {"_source": False, "suggest": {"s": {"prefix": req.text, "completion": completion}}}
+    if pinyin_field is not None and pinyin.is_key_prefix(req.text):
+        body["suggest"][PINYIN_SUGGESTER] = {"prefix": req.text, "completion": {**completion, "field": pinyin_field}}
+        body["_source"] = [field]
+    return body
 
 
 def compile_similar(catalog: Catalog, req: SimilarRequest, like_index: str) -> dict[str, Any]:

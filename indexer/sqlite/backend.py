@@ -10,6 +10,7 @@ generations), :mod:`.writer` (upserts and deletes), :mod:`.searcher` (every read
 :mod:`.counts` (facet counts kept at write time)."""
 from __future__ import annotations
 
+import json
 import logging
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping
@@ -102,12 +103,7 @@ class SqliteFtsBackend(SearchBackend):
             schema = self._schema(name)
             if self._exists(schema):
                 self._upgrade(schema)
-                made = conn.execute(f"SELECT version FROM {META_TABLE} WHERE name = ?", (self.prefix + name,)).fetchone()
-                if made is not None and made[0] < schema.spec.version:
-                    # the analysis changed (e.g. the text folding of version 2): the words stored
-                    # so far were cut the old way until a rebuild cuts them again
-                    log.warning("index %s was made with mapping version %s; run `flask --app web index rebuild` "
-                                "to index its text as version %s does", name, made[0], schema.spec.version)
+                self._reindex_if_older(schema)
                 continue
             stamp = _stamp()
             with self.db.immediate():
@@ -120,6 +116,39 @@ class SqliteFtsBackend(SearchBackend):
                 )
             created.append(name)
         return created
+
+    def _reindex_if_older(self, schema: SqliteIndexSchema) -> None:
+        """An index made with an older mapping version (version 2 folds traditional Chinese and
+        derives pinyin columns) is indexed again from the documents it holds, so the
+        zero-setup engine upgrades itself. The first process to start claims the work by
+        writing the new version; should it fail, the old version is written back."""
+        key = self.prefix + schema.name
+        with self.db.immediate() as conn:
+            made = conn.execute(f"SELECT version FROM {META_TABLE} WHERE name = ?", (key,)).fetchone()
+            if made is None or made[0] >= schema.spec.version:
+                return
+            conn.execute(f"UPDATE {META_TABLE} SET version = ? WHERE name = ?", (schema.spec.version, key))
+        log.warning("index %s was made with mapping version %s: indexing its documents again as version %s does",
+                    schema.name, made[0], schema.spec.version)
+        try:
+            report = self.rebuild(schema.name, self._held(schema))
+        except BaseException:
+            with self.db.immediate() as conn:
+                conn.execute(f"UPDATE {META_TABLE} SET version = ? WHERE name = ?", (made[0], key))
+            raise
+        log.warning("index %s: %s documents indexed again", schema.name, report.indexed)
+
+    def _held(self, schema: SqliteIndexSchema) -> Iterator[IndexDoc]:
+        """The documents the live index holds, as they were given, a page at a time."""
+        t, last = schema.tables(), 0
+        while True:
+            rows = self.conn.execute(f"SELECT d.rowid, d.id, d.version, s.source FROM {t.docs} d JOIN {t.src} s ON s.rowid = d.rowid "
+                                     f"WHERE d.rowid > ? ORDER BY d.rowid LIMIT 1000", (last,)).fetchall()
+            if not rows:
+                return
+            for _, doc_id, version, source in rows:
+                yield IndexDoc(doc_id, version, json.loads(source))
+            last = rows[-1][0]
 
     def _upgrade(self, schema: SqliteIndexSchema) -> None:
         """Fields added to the same mapping version get their columns (empty until the documents

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from .. import analysis, textquery
+from .. import analysis, pinyin, textquery
 from ..errors import UnsupportedQuery
 from ..query import (
     AllOf, And, AnyOf, Exists, Filter, MatchAll, NoneOf, Not, Or, Phrase, QueryNode, Range, Term, Terms, Text,
@@ -50,15 +50,23 @@ def _scoped(columns: list[str], expr: str) -> str:
     return "{" + " ".join(columns) + "} : (" + expr + ")"
 
 
-def item_expr(item: textquery.Item, columns: list[str]) -> str | None:
-    if isinstance(item, textquery.QuotedPhrase):
-        toks = analysis.terms(item.text)
-        return _scoped(columns, _quote(" ".join(toks))) if toks else None
+def item_expr(item: textquery.Item, columns: list[str], py: tuple[str, str] | None = None) -> str | None:
+    """``py``: the FTS columns of pinyin syllables and initials, where a Latin word may also
+    match as pinyin (a phrase of its syllables or initials; their bm25 weights are low)."""
     toks = analysis.terms(item.text)
     if not toks:
         return None
-    # every token of the word, each in any searched column (the rule ES cross_fields+and applies)
-    return _scoped(columns, " AND ".join(_quote(t) for t in dict.fromkeys(toks)))
+    if isinstance(item, textquery.QuotedPhrase):
+        expr = _scoped(columns, _quote(" ".join(toks)))
+    else:
+        # every token of the word, each in any searched column (the rule ES cross_fields+and applies)
+        expr = _scoped(columns, " AND ".join(_quote(t) for t in dict.fromkeys(toks)))
+    reading = pinyin.read_query(item.text) if py is not None else None
+    if reading is None:
+        return expr
+    kind, parts = reading
+    column = py[0] if kind == "syllables" else py[1]
+    return f"({expr}) OR ({_scoped([column], _quote(' '.join(analysis.terms(' '.join(parts)))))})"
 
 
 def _combine(parts: list[str], op: str) -> str:
@@ -70,12 +78,13 @@ def text_match(schema: SqliteIndexSchema, text: Text) -> Match:
     if not columns:
         return NONE
     parsed = textquery.parse(text.query)
+    py = schema.pinyin_columns if not text.fields else None
     groups = []
     for group in parsed.groups:
-        alts = [e for e in (item_expr(i, columns) for i in group) if e]
+        alts = [e for e in (item_expr(i, columns, py) for i in group) if e]
         if alts:
             groups.append(_combine(alts, "OR"))
-    excluded = [e for e in (item_expr(i, columns) for i in parsed.excluded) if e]
+    excluded = [e for e in (item_expr(i, columns, py) for i in parsed.excluded) if e]
     if not groups and not excluded:
         return NONE
     if not groups:
@@ -217,7 +226,7 @@ def from_clause(schema: SqliteIndexSchema, t: TableSet, match: Match) -> tuple[S
     """FROM for the documents matching ``match`` (exposing ``m.score`` when it has words),
     and the WHERE conditions the match itself needs."""
     if match.kind == "fts":
-        weights = ", ".join(f"{schema.search_weights.get(f.path, 1.0):g}" for f in schema.text_fields)
+        weights = schema.bm25_weights
         # CROSS JOIN fixes the loop order: run the MATCH once, then look documents up by rowid
         # (left to itself the planner may scan documents by a filter index and re-run the MATCH
         # for each one)

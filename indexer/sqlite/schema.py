@@ -20,6 +20,7 @@ from datetime import date, datetime, timezone
 from typing import Any
 
 from ..catalog import NUMERIC_TYPES, FieldInfo, IndexSpec
+from ..derived import pinyin_fields
 
 FTS_TOKENIZE = "unicode61 remove_diacritics 0 categories 'L* N* Co M*' tokenchars '.''’:·,;_'"
 VALUE_GAP = "\ue000"  # a private-use token between values of a list: phrases never span two values
@@ -140,6 +141,12 @@ class SqliteIndexSchema:
         props = spec.body["mappings"]["properties"]
         self.top_level = set(props)
         self.search_weights = spec.search_fields
+        py = pinyin_fields(spec)
+        # the FTS columns a Latin query word may match as pinyin (syllables, initials)
+        self.pinyin_columns = (self.fts_column(py.syllables), self.fts_column(py.initials)) if py else None
+        weights = {**({py.syllables: py.boost, py.initials: py.initials_boost} if py else {}), **self.search_weights}
+        # bm25()'s column weights: the mapping's field boosts (pinyin's low, below any character match)
+        self.bm25_weights = ", ".join(f"{weights.get(f.path, 1.0):g}" for f in self.text_fields)
         partition = spec.count_partition
         self.count_partition = partition if partition in {f.path for f in self.columns} else None
 
@@ -167,7 +174,8 @@ class SqliteIndexSchema:
                 ", ".join(self.fts_column(f.path) for f in self.text_fields),
                 "'" + FTS_TOKENIZE.replace("'", "''") + "'",
             ),
-            f"CREATE TABLE {t.sugg} (doc INTEGER NOT NULL, input TEXT NOT NULL, norm TEXT NOT NULL, weight INTEGER NOT NULL)",
+            f"CREATE TABLE {t.sugg} (doc INTEGER NOT NULL, input TEXT NOT NULL, norm TEXT NOT NULL, weight INTEGER NOT NULL, "
+            f"pinyin INTEGER NOT NULL DEFAULT 0)",  # pinyin: the row's key is the input's pinyin (dianchi for 电池)
             f"CREATE INDEX {ident(t.raw('sugg') + '_norm_' + stamp)} ON {t.sugg} (norm)",
             f"CREATE INDEX {ident(t.raw('sugg') + '_doc_' + stamp)} ON {t.sugg} (doc)",
             f"CREATE TABLE {t.tomb} (id TEXT PRIMARY KEY, version INTEGER NOT NULL)",

@@ -229,7 +229,7 @@ class IndexSearcher:
     @staticmethod
     def _weights(schema: SqliteIndexSchema) -> str:
         """bm25()'s column weights: the mapping's field boosts."""
-        return ", ".join(f"{schema.search_weights.get(f.path, 1.0):g}" for f in schema.text_fields)
+        return schema.bm25_weights
 
     def _from(self, schema: SqliteIndexSchema, t: TableSet, match: C.Match) -> tuple[C.Sql, list[C.Sql]]:
         """The FROM clause of this index's queries; words are matched here, once."""
@@ -480,9 +480,10 @@ class IndexSearcher:
             schema = self._schema(name)
             t = self._require(schema)
             # as Lucene's completion suggester: one input per document (its heaviest match,
-            # ties to the first in order), the documents by that weight
+            # ties to the first in order), the documents by that weight; the pinyin keys are a
+            # suggester of their own (Elasticsearch asks a second completion field)
             sql = (f"SELECT input, id, weight FROM (SELECT s.input, d.id, s.weight, row_number() OVER "
-                   f"(PARTITION BY s.doc ORDER BY s.weight DESC, s.norm ASC) AS rank FROM {t.sugg} s "
+                   f"(PARTITION BY s.doc, s.pinyin ORDER BY s.weight DESC, s.norm ASC) AS rank FROM {t.sugg} s "
                    f"JOIN {t.docs} d ON d.rowid = s.doc WHERE s.norm >= ? AND s.norm < ?) WHERE rank = 1 "
                    f"ORDER BY weight DESC, input ASC LIMIT ?")
             for input_, doc_id, weight in self.db.conn.execute(sql, (norm, norm + MAX_CODEPOINT, req.size * 3)).fetchall():

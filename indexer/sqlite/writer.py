@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .. import analysis
+from .. import analysis, derived, pinyin
 from ..results import BulkReport, IndexDoc, ItemError
 from .counts import CountKey, Counts
 from .database import Database
@@ -49,15 +49,17 @@ class Prepared:
     columns: list[Any]
     vals: list[tuple[str, Any]]
     texts: list[str]
-    suggestions: list[tuple[str, str, int]]
+    suggestions: list[tuple[str, str, int, int]]  # input, prefix key, weight, whether the key is its pinyin
     source: str
 
 
-def prepare(schema: SqliteIndexSchema, source: Mapping[str, Any]) -> Prepared:
-    """Raises ValueError_ for a document Elasticsearch would refuse under the same mapping."""
-    unknown = set(source) - schema.top_level
+def prepare(schema: SqliteIndexSchema, given: Mapping[str, Any]) -> Prepared:
+    """Raises ValueError_ for a document Elasticsearch would refuse under the same mapping. The
+    document is stored as given; its columns also hold the fields derived from it (pinyin)."""
+    unknown = set(given) - schema.top_level
     if unknown:
         raise ValueError_(f"mapping set to strict, dynamic introduction of [{sorted(unknown)[0]}] is not allowed")
+    source = derived.derive(schema.spec, given, suggest=False)
     columns = []
     for info in schema.columns:
         raw = get_path(source, info.source_path)
@@ -82,20 +84,15 @@ def prepare(schema: SqliteIndexSchema, source: Mapping[str, Any]) -> Prepared:
     suggestions = []
     if schema.completion is not None:
         raw = source.get(schema.completion.path)
-        entries = raw if isinstance(raw, list) else [raw] if raw is not None else []
-        for entry in entries:
-            if isinstance(entry, str):
-                inputs, weight = [entry], 1
-            elif isinstance(entry, Mapping):
-                inputs = entry.get("input") or []
-                inputs = [inputs] if isinstance(inputs, str) else list(inputs)
-                weight = int(entry.get("weight", 1))
-            else:
+        for entry in raw if isinstance(raw, list) else [raw] if raw is not None else []:
+            if not isinstance(entry, (str, Mapping)):
                 raise ValueError_(f"field [{schema.completion.path}] expects objects with input and weight")
-            for text in inputs:
-                if text:
-                    suggestions.append((str(text), norm_suggest(str(text)), weight))
-    body = json.dumps(source, ensure_ascii=False, separators=(",", ":"), default=str)
+        with_pinyin = schema.pinyin_columns is not None
+        for text, weight in derived.suggestion_inputs(source, schema.completion.path):
+            suggestions.append((text, norm_suggest(text), weight, 0))
+            if with_pinyin:  # its pinyin keys (dianchi, dc) offer the text itself
+                suggestions += [(text, key, weight, 1) for key in pinyin.prefix_forms(text)]
+    body = json.dumps(given, ensure_ascii=False, separators=(",", ":"), default=str)
     return Prepared(columns, list(vals), texts, suggestions, body)
 
 
@@ -219,7 +216,7 @@ class IndexWriter:
         if val_rows:
             conn.executemany(f"INSERT INTO {t.vals} (doc, field, value) VALUES (?, ?, ?)", val_rows)
         if sugg_rows:
-            conn.executemany(f"INSERT INTO {t.sugg} (doc, input, norm, weight) VALUES (?, ?, ?, ?)", sugg_rows)
+            conn.executemany(f"INSERT INTO {t.sugg} (doc, input, norm, weight, pinyin) VALUES (?, ?, ?, ?, ?)", sugg_rows)
         counts.apply(conn, delta)
         return report
 

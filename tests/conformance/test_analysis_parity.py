@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 
-from indexer import analysis, folding
+from indexer import analysis, folding, pinyin
 from indexer.catalog import Catalog
 from tests.shared_data import jsonl
 
@@ -33,6 +33,7 @@ def texts() -> list[str]:
     for p in jsonl("cn-patents-g06f/cn_patents_g06f.jsonl", limit=200):
         out += [p["title"], p["abstract"], " ".join(p.get("prior_art_keywords", []))]
     out += ["ＡＢＣ１２３ 全角字母", "3.5kg u.s.a don't 1,000", "吉林 大学", "ｶﾀｶﾅ カタカナ", "①②③ 电池"]
+    out += [" ".join(pinyin.of_text(t)) for t in out[:200]]  # the derived pinyin fields, cut by the same analyzer
     out += ["鋰離子電池正極材料", "吉林大學與長春應用化學研究所", "CO₂ 捕集，H₂O 含量 0.5%，面积 120 m²，温度 −20℃～60℃", "ﬁlm ＬｉＤＡＲ Ⅻ ㈱ ½"]
     return out
 

@@ -1,0 +1,62 @@
+"""Pinyin for search (issue 14, requirement 2): Chinese text as syllables and initials at index
+time, and a Latin query word read as pinyin."""
+from __future__ import annotations
+
+import pytest
+
+from indexer import pinyin
+from indexer.catalog import Catalog
+from indexer.derived import derive, shown_for
+
+pytestmark = pytest.mark.unit
+
+
+@pytest.mark.parametrize("text, read, initials", [
+    ("吉林大学", "ji lin da xue", "j l d x"),
+    ("锂离子电池", "li li zi dian chi", "l l z d c"),
+    ("重庆银行", "chong qing yin hang", "c q y h"),  # polyphonic characters read from context
+    ("长春应用化学研究所", "chang chun ying yong hua xue yan jiu suo", "c c y y h x y j s"),
+    ("绿色 LiDAR 芯片", "lv se xin pian", "l s x p"),  # ü as v; Latin left out
+    ("Graphene", "", ""),
+])
+def test_chinese_text_as_syllables_and_initials(text, read, initials):
+    assert pinyin.of_text(text) == (read, initials)
+
+
+@pytest.mark.parametrize("word, reading", [
+    ("dianchi", ("syllables", ["dian", "chi"])),
+    ("DianChi", ("syllables", ["dian", "chi"])),
+    ("diànchí", ("syllables", ["dian", "chi"])),  # tone marks
+    ("dian4chi2", ("syllables", ["dian", "chi"])),  # tone digits
+    ("xi'an", ("syllables", ["xi", "an"])),
+    ("xian", ("syllables", ["xian"])),  # the fewest syllables
+    ("lvse", ("syllables", ["lv", "se"])),
+    ("jldx", ("initials", ["j", "l", "d", "x"])),
+    ("dc", ("initials", ["d", "c"])),
+    ("电池", None), ("CO2", None), ("x", None),
+    ("quiz", None),  # neither syllables nor initials (no syllable starts with u or i)
+])
+def test_a_query_word_read_as_pinyin(word, reading):
+    assert pinyin.read_query(word) == reading
+
+
+def test_type_ahead_keys_and_what_they_show():
+    assert pinyin.prefix_forms("电池") == ["dianchi", "dc"]
+    assert pinyin.prefix_forms("LiDAR") == []
+    source = {"suggest": [{"input": ["锂离子电池正极材料"], "weight": 10}, {"input": ["锂离子电池", "正极"], "weight": 5}]}
+    assert shown_for("zhengji", source, "suggest") == ("正极", 5)
+    assert shown_for("llzdczjcl", source, "suggest") == ("锂离子电池正极材料", 10)
+    assert shown_for("nothing", source, "suggest") is None
+    assert pinyin.is_key_prefix("dianc") and pinyin.is_key_prefix("JL") and not pinyin.is_key_prefix("电") and not pinyin.is_key_prefix("co2")
+
+
+def test_derived_fields_follow_the_mapping():
+    spec = Catalog().get("achievements")
+    source = {"id": "a", "title": "吉林大学玉米", "keywords": ["玉米", "maize"], "holders": ["吉林大學"],
+              "suggest": [{"input": ["吉林大学玉米"], "weight": 10}]}
+    out = derive(spec, source)
+    assert out["pinyin"] == ["ji lin da xue yu mi", "yu mi", "ji lin da xue"]
+    assert out["pinyin_initials"] == ["j l d x y m", "y m", "j l d x"]
+    assert out["suggest_pinyin"] == [{"input": ["jilindaxueyumi", "jldxym"], "weight": 10}]
+    assert "pinyin" not in source  # the given document is left as it was
+    assert "pinyin" in spec.body["mappings"]["_source"]["excludes"]
