@@ -92,8 +92,10 @@ def read_query(word: str) -> tuple[str, list[str]] | None:
     letters = "".join(parts)
     if toned:
         return None
-    # no syllable starts with i, u or v (they are written yi, wu, yu): a word with one is not initials
-    if len(parts) == 1 and 2 <= len(letters) <= MAX_INITIALS and not set(letters) & set("iuv"):
+    # no syllable starts with i, u or v (they are written yi, wu, yu), and few with a, e or o
+    # (阿, 额, 欧): a word with one of the first, or more than one of the others, is a word
+    if (len(parts) == 1 and 2 <= len(letters) <= MAX_INITIALS and not set(letters) & set("iuv")
+            and sum(letters.count(v) for v in "aeo") <= 1):
         return "initials", list(letters)
     return None
 

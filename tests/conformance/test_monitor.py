@@ -38,6 +38,11 @@ STORED = {
     "patents-open": req(Text("锂离子"), indices=("patents",), facet_filters=[("open_licence", Term("open_licence", True))]),
     "instruments-english": req(Text("microscope"), indices=("instruments",)),
     "nothing-found": req(Text("量子计算机")),
+    "traditional": req(Text("鋰離子電池")),
+    "pinyin": req(Text("dianchi")),
+    "pinyin-initials": req(Text("jldx")),
+    "pinyin-or-words": req(Text("yumi 芯片", operator="or")),
+    "pinyin-and-words": req(Text("dianchi 正极")),
 }
 
 
@@ -100,3 +105,12 @@ def test_required_keys_of_a_search():
     assert frozenset({"f:city=changchun", "f:city=jilin"}) in conditions
     assert not any("t:钠" in c for c in conditions)  # an exclusion requires nothing
     assert monitor.anchor([]) == frozenset({monitor.ANY})
+
+
+def test_a_word_read_as_pinyin_is_announced_without_narrowing_by_its_letters(backend):
+    """``dianchi`` finds 电池 through the derived pinyin, a term the document's text lacks: the
+    reduction keys no condition on it, and the stored search still announces those records."""
+    catalog = default_catalog()
+    assert monitor.required_keys(catalog, req(Text("dianchi"))) == [frozenset({"f:status=published"})]
+    assert frozenset({"t:正极"}) in monitor.required_keys(catalog, STORED["pinyin-and-words"])
+    assert found(backend, STORED["pinyin"], "achievements") == found(backend, req(Text("电池")), "achievements") != set()

@@ -35,6 +35,8 @@ def test_chinese_text_as_syllables_and_initials(text, read, initials):
     ("dc", ("initials", ["d", "c"])),
     ("电池", None), ("CO2", None), ("x", None),
     ("quiz", None),  # neither syllables nor initials (no syllable starts with u or i)
+    ("graphene", None), ("battery", None),  # English words: more than one a, e or o
+    ("led", ("initials", ["l", "e", "d"])),
 ])
 def test_a_query_word_read_as_pinyin(word, reading):
     assert pinyin.read_query(word) == reading
