@@ -26,7 +26,7 @@ class SearchBackend(ABC):
     def __init__(self, params: Mapping[str, Any] | None = None):
         self.params = dict(params or {})
         self.prefix: str = self.params.get("index_prefix", "") or ""
-        self.catalog = Catalog(self.params.get("mappings_dir"))
+        self.catalog = Catalog(self.params.get("mappings_dir"), synonyms_file=self.params.get("synonyms_file"))
 
     # -- lifecycle ----------------------------------------------------------------------
     @abstractmethod

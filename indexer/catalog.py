@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import IndexMissing, QueryError
+from .synonyms import load as load_synonyms
 
 DEFAULT_MAPPINGS_DIR = Path(__file__).resolve().parent.parent / "mappings"
 ENGINE_FOLDER = "es8"
@@ -154,7 +155,10 @@ def load_spec(path: Path) -> IndexSpec:
 class Catalog:
     """Every logical index, at the newest mapping version found on disk."""
 
-    def __init__(self, mappings_dir: Path | str | None = None, engine_folder: str = ENGINE_FOLDER):
+    def __init__(self, mappings_dir: Path | str | None = None, engine_folder: str = ENGINE_FOLDER,
+                 synonyms_file: str | None = None):
+        """``synonyms_file``: an administrator's synonym rules, read after the shipped ones."""
+        self.synonyms = load_synonyms(synonyms_file)
         folder = Path(mappings_dir or DEFAULT_MAPPINGS_DIR) / engine_folder
         specs: dict[str, IndexSpec] = {}
         for path in sorted(folder.glob("*-v*.json")):

@@ -27,6 +27,7 @@ from typing import Any
 from . import analysis, pinyin, textquery
 from .catalog import NUMERIC_TYPES, Catalog, FieldInfo
 from .errors import QueryError
+from .synonyms import Synonyms
 from .query import AllOf, AnyOf, Filter, MatchAll, SearchRequest, Term, Terms, Text
 
 ANY = "*"  # the key of a query nothing narrows: every document is a candidate
@@ -56,11 +57,15 @@ def filter_key(field: str, value: Any) -> str:
 
 # -- queries -----------------------------------------------------------------------------------
 
+def _synonyms_of(item: textquery.Item, synonyms: Synonyms | None) -> tuple[str, ...]:
+    return synonyms.alternatives(item.text) if synonyms is not None and isinstance(item, textquery.Word) else ()
+
+
 def _item_terms(item: textquery.Item) -> frozenset[str]:
     return frozenset(text_key(t) for t in analysis.terms(item.text))
 
 
-def _text_conditions(text: Text) -> list[Condition]:
+def _text_conditions(text: Text, synonyms: Synonyms | None = None) -> list[Condition]:
     """What a document must hold for ``text`` to match it. A word or phrase needs every one of
     its terms; a group of alternatives needs one term of one alternative (the union is a
     necessary condition, not a sufficient one); exclusions add nothing."""
@@ -73,7 +78,9 @@ def _text_conditions(text: Text) -> list[Condition]:
             if text.operator == "or":
                 return []
             continue
-        items = [t for t in (_item_terms(i) for i in group) if t]
+        # a word with synonyms is a group of alternatives: the word's terms or a synonym's
+        words = [w for i in group for w in (i, *(textquery.Word(s) for s in _synonyms_of(i, synonyms)))]
+        items = [t for t in (_item_terms(w) for w in words) if t]
         if items:
             per_group.append(items)
     if not per_group:
@@ -117,7 +124,7 @@ def required_keys(catalog: Catalog, request: SearchRequest) -> list[Condition]:
     """The conditions (sets of alternative keys) every document ``request`` finds meets."""
     conditions: list[Condition] = []
     if isinstance(request.query, Text) and not request.query.fields:
-        conditions += _text_conditions(request.query)
+        conditions += _text_conditions(request.query, catalog.synonyms)
     elif request.query is not None and not isinstance(request.query, MatchAll):
         pass  # other query trees are matched by confirmation alone (ANY)
     for f in (*request.filters, *(f for _, f in request.facet_filters)):

@@ -74,6 +74,12 @@ SEARCH_ES_NUMBER_OF_SHARDS = None
 SEARCH_INDEX_PREFIX = ""
 # Where the versioned mapping files live (None = the mappings/ folder of this source tree).
 SEARCH_MAPPINGS_DIR = None
+# an administrator's synonyms (mappings/analysis/synonyms.txt's format), read after the shipped
+# ones at start-up; no re-indexing needed
+SEARCH_SYNONYMS_FILE = None
+# an administrator's synonyms (mappings/analysis/synonyms.txt's format), read after the shipped
+# ones at start-up; no re-indexing needed
+SEARCH_SYNONYMS_FILE = None
 
 # After a commit, index the changed records "inline" (in the same process; the default, and
 # right for the embedded engine), through a Celery "task" (production), or "deferred" to the

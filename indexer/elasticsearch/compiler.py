@@ -8,6 +8,7 @@ from typing import Any
 from .. import analysis, pinyin, textquery
 from ..catalog import Catalog
 from ..derived import PinyinFields, pinyin_fields
+from ..synonyms import Synonyms
 from ..errors import UnsupportedQuery
 from ..query import (
     AllOf, And, AnyOf, Exists, FacetSpec, Filter, Highlight, MatchAll, NoneOf, Not, Or, Phrase, QueryNode, Range,
@@ -42,33 +43,57 @@ def search_fields(catalog: Catalog, indices: tuple[str, ...], fields: tuple[str,
     return [f"{f}^{b:g}" for f, b in boosts.items()]
 
 
-def _item(item: textquery.Item, fields: list[str], py: PinyinFields | None = None) -> dict[str, Any] | None:
+# a document with the words themselves ranks above any found through a synonym
+EXACT_BONUS = 1000.0
+
+
+def _words(text: str, fields: list[str]) -> dict[str, Any]:
+    # cross_fields + and: every token of the word must occur, each in any of the fields
+    # (the same rule the SQLite engine applies with "t1" AND "t2" over all its columns).
+    return {"multi_match": {"query": text, "type": "cross_fields", "operator": "and", "fields": fields}}
+
+
+def _item(item: textquery.Item, fields: list[str], py: PinyinFields | None = None,
+          syn: Synonyms | None = None) -> dict[str, Any] | None:
+    """One word or phrase; ``py``: also as pinyin; ``syn``: also its synonyms."""
     if not analysis.has_terms(item.text):
         return None
     if isinstance(item, textquery.QuotedPhrase):
         clause = {"multi_match": {"query": item.text, "type": "phrase", "fields": fields}}
     else:
-        # cross_fields + and: every token of the word, each in any of the fields
-        # (the same rule the SQLite engine applies with "t1" AND "t2" over all its columns).
-        clause = {"multi_match": {"query": item.text, "type": "cross_fields", "operator": "and", "fields": fields}}
+        clause = _words(item.text, fields)
+    alternatives = []
     reading = pinyin.read_query(item.text) if py is not None else None
-    if reading is None:
+    if reading is not None:
+        kind, parts = reading  # a Latin word read as pinyin: its run of syllables or initials, as a phrase, boosted low
+        field, boost = (py.syllables, py.boost) if kind == "syllables" else (py.initials, py.initials_boost)
+        alternatives.append({"match_phrase": {field: {"query": " ".join(parts), "boost": boost}}})
+    if syn is not None and isinstance(item, textquery.Word):
+        alternatives += [_words(other, fields) for other in syn.alternatives(item.text) if analysis.has_terms(other)]
+    if not alternatives:
         return clause
-    kind, parts = reading  # a Latin word read as pinyin: its run of syllables or initials, as a phrase, boosted low
-    field, boost = (py.syllables, py.boost) if kind == "syllables" else (py.initials, py.initials_boost)
-    alternative = {"match_phrase": {field: {"query": " ".join(parts), "boost": boost}}}
-    return {"bool": {"should": [clause, alternative], "minimum_should_match": 1}}
+    return {"bool": {"should": [clause, *alternatives], "minimum_should_match": 1}}
 
 
-def compile_text(text: Text, fields: list[str], py: PinyinFields | None = None) -> dict[str, Any]:
-    """``py``: the indices' pinyin fields, where a Latin word may also match as pinyin."""
+def compile_text(text: Text, fields: list[str], py: PinyinFields | None = None, syn: Synonyms | None = None) -> dict[str, Any]:
+    """``py``: the indices' pinyin fields, where a Latin word may also match as pinyin;
+    ``syn``: the synonyms a word also finds, ranked below the words themselves."""
     parsed = textquery.parse(text.query)
+    if syn is not None and any(syn.alternatives(i.text) for g in parsed.groups for i in g if isinstance(i, textquery.Word)):
+        exact = _compile_parsed(parsed, text, fields, py, None)  # without synonyms: the words themselves
+        return {"bool": {"must": [_compile_parsed(parsed, text, fields, py, syn)],
+                         "should": [{"constant_score": {"filter": exact, "boost": EXACT_BONUS}}]}}
+    return _compile_parsed(parsed, text, fields, py, syn)
+
+
+def _compile_parsed(parsed: textquery.ParsedQuery, text: Text, fields: list[str], py: PinyinFields | None,
+                    syn: Synonyms | None) -> dict[str, Any]:
     groups = []
     for group in parsed.groups:
-        clauses = [c for c in (_item(i, fields, py) for i in group) if c is not None]
+        clauses = [c for c in (_item(i, fields, py, syn) for i in group) if c is not None]
         if clauses:
             groups.append(clauses[0] if len(clauses) == 1 else {"bool": {"should": clauses, "minimum_should_match": 1}})
-    excluded = [c for c in (_item(i, fields, py) for i in parsed.excluded) if c is not None]
+    excluded = [c for c in (_item(i, fields, py, syn) for i in parsed.excluded) if c is not None]
     if not groups and not excluded:
         return MATCH_NONE
     bool_: dict[str, Any] = {}
@@ -92,7 +117,7 @@ def compile_query(catalog: Catalog, indices: tuple[str, ...], node: QueryNode | 
         return MATCH_ALL
     if isinstance(node, Text):
         py = None if node.fields or not with_pinyin else next((c for c in (pinyin_fields(catalog.get(n)) for n in indices) if c), None)
-        return compile_text(node, search_fields(catalog, indices, node.fields), py)
+        return compile_text(node, search_fields(catalog, indices, node.fields), py, catalog.synonyms)
     if isinstance(node, Phrase):
         if not analysis.has_terms(node.text):
             return MATCH_NONE

@@ -66,7 +66,7 @@ class SqliteFtsBackend(SearchBackend):
         self.path = str(self.params.get("sqlite_path") or "var/search.sqlite3")
         cache = self.params.get("sqlite_result_cache")
         self.db = Database(self.path, RESULT_CACHE_SIZE if cache in (None, "") else int(cache))
-        self._schemas = {name: SqliteIndexSchema(self.catalog.get(name), self.prefix) for name in self.catalog.names()}
+        self._schemas = {name: SqliteIndexSchema(self.catalog.get(name), self.prefix, self.catalog.synonyms) for name in self.catalog.names()}
         self.writer = IndexWriter(self.db)
         self.searcher = IndexSearcher(self.db, self.catalog, self._schema, self._require, facet_columns(self.params.get("sqlite_facet_columns")))
 

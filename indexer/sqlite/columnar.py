@@ -28,7 +28,7 @@ import numpy as np
 from ..catalog import FieldInfo
 from ..errors import IndexMissing, QueryError
 from ..query import AllOf, AnyOf, Exists, FacetSpec, Filter, NoneOf, Range, Sort, Term, Terms
-from .compiler import Match
+from .compiler import Match, score_sql
 from .facets import NUMERIC, Buckets, Column, ColumnCount, FacetColumns, parse_ids
 from .schema import SqliteIndexSchema, TableSet, from_column, ident, to_column
 
@@ -144,11 +144,11 @@ class ColumnSearch:
 
         scores: np.ndarray | None = None
         if match.kind == "fts":
-            rids, scores = self._matches(match.expr, weights)
+            rids, scores = self._matches(match, weights)
         elif match.kind == "all":
             rids = documents.rowids
         elif match.kind == "not_fts":
-            rids = np.setdiff1d(documents.rowids, self._matches(match.expr, None)[0], assume_unique=True)
+            rids = np.setdiff1d(documents.rowids, self._matches(match, None)[0], assume_unique=True)
         else:
             raise Unsupported(f"a match of kind {match.kind}")
         if len(rids) and rids.max() >= min(self.sizes):
@@ -171,16 +171,17 @@ class ColumnSearch:
         totals = {name: float(np.nansum(col.numbers[hits])) for name, col in number_of.items()}
         return ColumnAnswer(int(len(hits)), self._first(hits, hit_scores, sorts, documents.ranks, keep), out_facets, totals)
 
-    def _matches(self, expr: str, weights: str | None) -> tuple[np.ndarray, np.ndarray]:
-        """Every match's rowid and (with ``weights``) bm25 score, as two strings parsed in C (a
-        row at a time to Python costs more than the match). ``%!.17g`` writes a double that
-        reads back exactly."""
+    def _matches(self, match: Match, weights: str | None) -> tuple[np.ndarray, np.ndarray]:
+        """Every match's rowid and (with ``weights``) score, as two strings parsed in C (a row
+        at a time to Python costs more than the match). ``%!.17g`` writes a double that reads
+        back exactly."""
         fts = self.t.fts
-        score = f"printf('%!.17g', -bm25({fts}, {weights}))" if weights is not None else "0"
+        score, params = score_sql(fts, weights, match) if weights is not None else ("0", [])
+        score = f"printf('%!.17g', {score})" if weights is not None else score
         # LIMIT -1 keeps SQLite from folding the match into the aggregate, where bm25() cannot run
         sql = f"SELECT group_concat(r), group_concat(s) FROM (SELECT rowid AS r, {score} AS s FROM {fts} WHERE {fts} MATCH ? LIMIT -1)"
         try:
-            rowids, scores = self.conn.execute(sql, (expr,)).fetchone()
+            rowids, scores = self.conn.execute(sql, (*params, match.expr)).fetchone()
         except sqlite3.OperationalError as exc:
             if "no such table" in str(exc):
                 raise IndexMissing(str(exc)) from exc

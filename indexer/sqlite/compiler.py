@@ -14,6 +14,7 @@ from ..errors import UnsupportedQuery
 from ..query import (
     AllOf, And, AnyOf, Exists, Filter, MatchAll, NoneOf, Not, Or, Phrase, QueryNode, Range, Term, Terms, Text,
 )
+from ..synonyms import Synonyms
 from .schema import SqliteIndexSchema, TableSet, ident, to_column
 
 MatchKind = Literal["fts", "all", "none", "not_fts"]
@@ -23,6 +24,20 @@ MatchKind = Literal["fts", "all", "none", "not_fts"]
 class Match:
     kind: MatchKind
     expr: str = ""
+    # the words without their synonyms: the documents it matches rank first (EXACT_BONUS)
+    exact: str = ""
+
+
+EXACT_BONUS = 1000.0
+
+
+def score_sql(fts: str, weights: str, match: Match) -> tuple[str, list[str]]:
+    """A match's score (bm25 with the column weights, plus EXACT_BONUS for the documents that
+    have the words themselves when synonyms widened it) and its parameters."""
+    if not match.exact:
+        return f"-bm25({fts}, {weights})", []
+    return (f"(-bm25({fts}, {weights}) + CASE WHEN {fts}.rowid IN (SELECT rowid FROM {fts} WHERE {fts} MATCH ?) "
+            f"THEN {EXACT_BONUS} ELSE 0 END)"), [match.exact]
 
 
 ALL = Match("all")
@@ -50,23 +65,32 @@ def _scoped(columns: list[str], expr: str) -> str:
     return "{" + " ".join(columns) + "} : (" + expr + ")"
 
 
-def item_expr(item: textquery.Item, columns: list[str], py: tuple[str, str] | None = None) -> str | None:
+def _words_expr(toks: list[str], columns: list[str]) -> str:
+    # every token of the word, each in any searched column (the rule ES cross_fields+and applies)
+    return _scoped(columns, " AND ".join(_quote(t) for t in dict.fromkeys(toks)))
+
+
+def item_expr(item: textquery.Item, columns: list[str], py: tuple[str, str] | None = None,
+              syn: Synonyms | None = None) -> str | None:
     """``py``: the FTS columns of pinyin syllables and initials, where a Latin word may also
-    match as pinyin (a phrase of its syllables or initials; their bm25 weights are low)."""
+    match as pinyin (a phrase of its syllables or initials; their bm25 weights are low);
+    ``syn``: the synonyms a word also finds."""
     toks = analysis.terms(item.text)
     if not toks:
         return None
     if isinstance(item, textquery.QuotedPhrase):
         expr = _scoped(columns, _quote(" ".join(toks)))
     else:
-        # every token of the word, each in any searched column (the rule ES cross_fields+and applies)
-        expr = _scoped(columns, " AND ".join(_quote(t) for t in dict.fromkeys(toks)))
+        expr = _words_expr(toks, columns)
+    alternatives = []
     reading = pinyin.read_query(item.text) if py is not None else None
-    if reading is None:
-        return expr
-    kind, parts = reading
-    column = py[0] if kind == "syllables" else py[1]
-    return f"({expr}) OR ({_scoped([column], _quote(' '.join(analysis.terms(' '.join(parts)))))})"
+    if reading is not None:
+        kind, parts = reading
+        column = py[0] if kind == "syllables" else py[1]
+        alternatives.append(_scoped([column], _quote(" ".join(analysis.terms(" ".join(parts))))))
+    if syn is not None and isinstance(item, textquery.Word):
+        alternatives += [_words_expr(t, columns) for t in (analysis.terms(o) for o in syn.alternatives(item.text)) if t]
+    return _combine([expr, *alternatives], "OR") if alternatives else expr
 
 
 def _combine(parts: list[str], op: str) -> str:
@@ -79,12 +103,22 @@ def text_match(schema: SqliteIndexSchema, text: Text) -> Match:
         return NONE
     parsed = textquery.parse(text.query)
     py = schema.pinyin_columns if not text.fields else None
+    syn = schema.synonyms
+    match = _parsed_match(parsed, text, columns, py, syn)
+    if match.kind == "fts" and syn is not None and any(syn.alternatives(i.text) for g in parsed.groups for i in g
+                                                       if isinstance(i, textquery.Word)):
+        return Match("fts", match.expr, _parsed_match(parsed, text, columns, py, None).expr)
+    return match
+
+
+def _parsed_match(parsed: textquery.ParsedQuery, text: Text, columns: list[str], py: tuple[str, str] | None,
+                  syn: Synonyms | None) -> Match:
     groups = []
     for group in parsed.groups:
-        alts = [e for e in (item_expr(i, columns, py) for i in group) if e]
+        alts = [e for e in (item_expr(i, columns, py, syn) for i in group) if e]
         if alts:
             groups.append(_combine(alts, "OR"))
-    excluded = [e for e in (item_expr(i, columns, py) for i in parsed.excluded) if e]
+    excluded = [e for e in (item_expr(i, columns, py, syn) for i in parsed.excluded) if e]
     if not groups and not excluded:
         return NONE
     if not groups:
@@ -132,17 +166,22 @@ def compile_match(schema: SqliteIndexSchema, node: QueryNode | None) -> Match:
     raise UnsupportedQuery(f"unknown query node {type(node).__name__}")
 
 
-def positive_terms(node: QueryNode | None) -> set[str]:
-    """Tokens a highlighter should mark: every non-negated word and phrase."""
+def _synonyms_of(item: textquery.Item, synonyms: Synonyms | None) -> tuple[str, ...]:
+    return synonyms.alternatives(item.text) if synonyms is not None and isinstance(item, textquery.Word) else ()
+
+
+def positive_terms(node: QueryNode | None, synonyms: Synonyms | None = None) -> set[str]:
+    """Tokens a highlighter should mark: every non-negated word and phrase (and its synonyms)."""
     if node is None or isinstance(node, MatchAll):
         return set()
     if isinstance(node, Text):
         parsed = textquery.parse(node.query)
-        return {t for group in parsed.groups for item in group for t in analysis.terms(item.text)}
+        words = [w for group in parsed.groups for item in group for w in (item.text, *_synonyms_of(item, synonyms))]
+        return {t for w in words for t in analysis.terms(w)}
     if isinstance(node, Phrase):
         return set(analysis.terms(node.text))
     if isinstance(node, (And, Or)):
-        return set().union(*(positive_terms(c) for c in node.children))
+        return set().union(*(positive_terms(c, synonyms) for c in node.children))
     return set()
 
 
@@ -226,14 +265,14 @@ def from_clause(schema: SqliteIndexSchema, t: TableSet, match: Match) -> tuple[S
     """FROM for the documents matching ``match`` (exposing ``m.score`` when it has words),
     and the WHERE conditions the match itself needs."""
     if match.kind == "fts":
-        weights = schema.bm25_weights
+        score, params = score_sql(t.fts, schema.bm25_weights, match)
         # CROSS JOIN fixes the loop order: run the MATCH once, then look documents up by rowid
         # (left to itself the planner may scan documents by a filter index and re-run the MATCH
         # for each one)
         return Sql(
-            f"FROM (SELECT rowid AS rid, -bm25({t.fts}, {weights}) AS score FROM {t.fts} "
+            f"FROM (SELECT rowid AS rid, {score} AS score FROM {t.fts} "
             f"WHERE {t.fts} MATCH ?) m CROSS JOIN {t.docs} d ON d.rowid = m.rid",
-            [match.expr],
+            [*params, match.expr],
         ), []
     # no score without words (and no join: a constant row joined in front of the documents keeps
     # SQLite from reading a listing's order off the sort column's index, a full sort instead)

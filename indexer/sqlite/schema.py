@@ -21,6 +21,7 @@ from typing import Any
 
 from ..catalog import NUMERIC_TYPES, FieldInfo, IndexSpec
 from ..derived import pinyin_fields
+from ..synonyms import Synonyms
 
 FTS_TOKENIZE = "unicode61 remove_diacritics 0 categories 'L* N* Co M*' tokenchars '.''’:·,;_'"
 VALUE_GAP = "\ue000"  # a private-use token between values of a list: phrases never span two values
@@ -130,8 +131,10 @@ class TableSet:
 
 
 class SqliteIndexSchema:
-    def __init__(self, spec: IndexSpec, prefix: str = ""):
+    def __init__(self, spec: IndexSpec, prefix: str = "", synonyms: Synonyms | None = None):
+        """``synonyms``: what a query word also finds (the catalog's)."""
         self.spec = spec
+        self.synonyms = synonyms
         self.name = spec.name
         self.base = "s_" + re.sub(r"[^A-Za-z0-9_]", "_", prefix) + spec.name
         self.text_fields: list[FieldInfo] = spec.text_fields

@@ -239,9 +239,10 @@ class IndexSearcher:
         weights = self._weights(schema)
         conn.execute(f"CREATE TEMP TABLE IF NOT EXISTS {MATCH_TABLE} (rid INTEGER PRIMARY KEY, score REAL)")
         conn.execute(f"DELETE FROM temp.{MATCH_TABLE}")
+        score, params = C.score_sql(t.fts, weights, match)
         try:
-            conn.execute(f"INSERT INTO temp.{MATCH_TABLE} (rid, score) SELECT rowid, -bm25({t.fts}, {weights}) "
-                         f"FROM {t.fts} WHERE {t.fts} MATCH ?", (match.expr,))
+            conn.execute(f"INSERT INTO temp.{MATCH_TABLE} (rid, score) SELECT rowid, {score} "
+                         f"FROM {t.fts} WHERE {t.fts} MATCH ?", (*params, match.expr))
         except sqlite3.OperationalError as exc:
             if "no such table" in str(exc):
                 raise IndexMissing(str(exc)) from exc
@@ -454,7 +455,7 @@ class IndexSearcher:
 
     def _highlight(self, req: SearchRequest, hits: list[Hit]) -> None:
         hl: Highlight = req.highlight  # type: ignore[assignment]
-        wanted = C.positive_terms(req.query)
+        wanted = C.positive_terms(req.query, self._schema(req.indices[0]).synonyms if req.indices else None)
         if not wanted:
             return
         for hit in hits:
