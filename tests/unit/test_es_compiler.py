@@ -4,7 +4,7 @@ from indexer.catalog import Catalog
 from indexer.elasticsearch.compiler import compile_search, compile_suggest
 
 CAT = Catalog()
-FIELDS = ["title^5", "title_en^3", "keywords.text^4", "holders.text^2", "summary^1", "innovations^1", "people^1"]
+FIELDS = ["title^5", "title_en^3", "keywords.text^4", "holders.text^2", "summary^1", "innovations^1", "people^1", "holders_en^2", "labels^1"]
 
 
 def test_text_becomes_cross_fields_and_per_word():

@@ -127,16 +127,18 @@ NOT_INDEXED: dict[str, dict[str, str]] = {
 _SYSTEM = {"id", "record_type", "status", "published_at", "updated_at"}
 _COMPUTED = {"suggest": "type-ahead inputs", "display": "small display-only data for result lists",
              "year": "the year facet, from the record's main date", "holder_ids": "linked institutions",
-             "holder_types": "the linked institutions' types"}
+             "holder_types": "the linked institutions' types",
+             "holders_en": "the linked institutions' English names, searched so English queries find them",
+             "labels": "the Chinese and English labels of the record's coded values, searched, never shown"}
 DERIVED: dict[str, dict[str, str]] = {
     "achievement": {**_COMPUTED, "city": "the lead holder's city", "quality_score": "from the experts' scores",
                     "selected_years": "the annual lists that name the record"},
     "patent": {**_COMPUTED, **{k: "prefixes of the IPC symbols, for facets"
                                for k in ("ipc_sections", "ipc_classes", "ipc_subclasses")}},
     "instrument": {**_COMPUTED, "keywords": "the research areas, searched as keywords across types"},
-    "institution": {**{k: v for k, v in _COMPUTED.items() if k in ("suggest", "holder_types")},
+    "institution": {**{k: v for k, v in _COMPUTED.items() if k in ("suggest", "holder_types", "labels")},
                     **{f"{t}_count": "counted from the records" for t in ("achievements", "patents", "instruments")}},
-    "need": {**{k: v for k, v in _COMPUTED.items() if k in ("suggest", "display", "year")},
+    "need": {**{k: v for k, v in _COMPUTED.items() if k in ("suggest", "display", "year", "holders_en", "labels")},
              "budget": "the budget filter: the upper bound, else the lower", "open_until": "the deadline, or far away"},
 }
 
@@ -216,7 +218,13 @@ def document_fields(index: str) -> set[str]:
               and isinstance(node.left, ast.Call) and getattr(node.left.func, "id", None) == "_base"]
     assert len(merged) == 1, f"{documents.DUMPERS[index].__name__}: expected one `_base(rec) | {{...}}` document"
     base = [n for n in ast.walk(_tree(documents._base)) if isinstance(n, ast.Dict)]
-    return _keys(merged[0]) | _keys(base[0])
+    tree = _tree(documents.DUMPERS[index])
+    # what the builder adds after: ``doc | {...}``, and the searchable names of ``_names(...)``
+    added = [node.right for node in ast.walk(tree) if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr)
+             and isinstance(node.right, ast.Dict) and isinstance(node.left, ast.Name)]
+    if any(isinstance(n, ast.Call) and getattr(n.func, "id", None) == "_names" for n in ast.walk(tree)):
+        added.append(next(n for n in ast.walk(_tree(documents._names)) if isinstance(n, ast.Dict)))
+    return _keys(merged[0]) | _keys(base[0]) | set().union(*(_keys(d) for d in added))
 
 
 def attributes_read(fn: Callable[..., Any]) -> set[str]:

@@ -6,7 +6,7 @@ from indexer.sqlite.schema import SqliteIndexSchema, to_date
 
 SCHEMA = SqliteIndexSchema(Catalog().get("achievements"))
 T = SCHEMA.tables()
-COLS = "{t_title t_title_en t_keywords__text t_holders__text t_summary t_innovations t_people}"
+COLS = "{t_title t_title_en t_keywords__text t_holders__text t_summary t_innovations t_people t_holders_en t_labels}"
 
 
 def test_words_phrases_and_exclusions():

@@ -12,6 +12,8 @@ from typing import Any
 
 from indexer import IndexDoc
 
+from .. import search_options as opts
+from .. import vocabularies
 from ..models import Achievement, Institution, Instrument, Need, Patent
 
 TITLE_WEIGHT, KEYWORD_WEIGHT, INSTITUTION_WEIGHT, ALIAS_WEIGHT = 10, 5, 8, 6
@@ -52,6 +54,29 @@ def _drop_empty(doc: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in doc.items() if v is not None and v != [] and v != ""}
 
 
+def _labels(record_type: str, doc: dict[str, Any]) -> list[str]:
+    """The Chinese and English labels of the record's coded values (field ``new_energy`` ->
+    新能源, New energy; city, types, levels, stages ...): searched, never shown, so a query in
+    either language finds the records a facet would. Labels change with the vocabulary file,
+    after which a rebuild refreshes them."""
+    out: list[str] = []
+    for d in opts.FACETS.get(record_type, ()):
+        if d.vocabulary is None:
+            continue
+        vocab = vocabularies.get(d.vocabulary)
+        value = doc.get(d.field)
+        for code in value if isinstance(value, list) else [value]:
+            if code is not None and str(code) in vocab:
+                out += [vocab.label(str(code), "zh"), vocab.label(str(code), "en")]
+    return list(dict.fromkeys(out))
+
+
+def _names(record_type: str, doc: dict[str, Any], english_holders: list[str | None] = ()) -> dict[str, Any]:
+    """The searchable names a record gets besides its own text: its holders' English names
+    (Jilin University finds 吉林大学's records) and its vocabulary labels."""
+    return {"holders_en": [n for n in dict.fromkeys(english_holders) if n], "labels": _labels(record_type, doc)}
+
+
 def achievement_document(rec: Achievement, selected: list[int] | None = None) -> dict[str, Any]:
     """``selected``: the years whose published list (its newest revision) names the record."""
     insts = rec.institutions
@@ -90,7 +115,7 @@ def achievement_document(rec: Achievement, selected: list[int] | None = None) ->
         "suggest": _suggest(rec.status, ([rec.title], TITLE_WEIGHT), (rec.keywords, KEYWORD_WEIGHT)),
         "display": {"price_amount_max": rec.price_amount_max, "holders": [{"id": i.public_id, "name": i.name} for i in insts]},
     }
-    return _drop_empty(doc)
+    return _drop_empty(doc | _names("achievement", doc, [i.name_en for i in insts]))
 
 
 def _ipc_parts(codes: list[str]) -> tuple[list[str], list[str], list[str]]:
@@ -145,7 +170,7 @@ def patent_document(rec: Patent) -> dict[str, Any]:
         "suggest": _suggest(rec.status, ([rec.title], TITLE_WEIGHT), (rec.keywords, KEYWORD_WEIGHT)),
         "display": {"holders": [{"id": i.public_id, "name": i.name} for i in linked]},
     }
-    return _drop_empty(doc)
+    return _drop_empty(doc | _names("patent", doc, [i.name_en for i in linked]))
 
 
 def instrument_document(rec: Instrument) -> dict[str, Any]:
@@ -182,7 +207,7 @@ def instrument_document(rec: Instrument) -> dict[str, Any]:
         "suggest": _suggest(rec.status, ([rec.name, rec.name_en or ""], TITLE_WEIGHT)),
         "display": {"holders": [{"id": inst.public_id, "name": inst.name}] if inst else []},
     }
-    return _drop_empty(doc)
+    return _drop_empty(doc | _names("instrument", doc, [inst.name_en] if inst else []))
 
 
 # a need without a deadline stays open: its open_until is this far date, so that "open on day D"
@@ -210,7 +235,7 @@ def need_document(rec: Need) -> dict[str, Any]:
         "suggest": _suggest(rec.status, ([rec.title], TITLE_WEIGHT), (rec.keywords, KEYWORD_WEIGHT)),
         "display": {"deadline": _iso(rec.deadline), "organisation": rec.organisation},
     }
-    return _drop_empty(doc)
+    return _drop_empty(doc | _names("need", doc))
 
 
 def institution_document(rec: Institution, counts: dict[str, int] | None = None) -> dict[str, Any]:
@@ -228,9 +253,9 @@ def institution_document(rec: Institution, counts: dict[str, int] | None = None)
         "achievements_count": counts.get("achievements", 0),
         "patents_count": counts.get("patents", 0),
         "instruments_count": counts.get("instruments", 0),
-        "suggest": _suggest(rec.status, ([rec.name], INSTITUTION_WEIGHT), (rec.aliases, ALIAS_WEIGHT)),
+        "suggest": _suggest(rec.status, ([rec.name], INSTITUTION_WEIGHT), (rec.aliases, ALIAS_WEIGHT), ([rec.name_en or ""], ALIAS_WEIGHT)),
     }
-    return _drop_empty(doc)
+    return _drop_empty(doc | {"labels": _labels("institution", doc)})
 
 
 DUMPERS = {

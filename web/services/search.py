@@ -18,6 +18,8 @@ from indexer import (
 
 from .. import disclosure
 from .. import search_options as opts
+from .. import vocabularies
+
 from ..models import BY_INDEX
 from .identity import Identity
 
@@ -142,9 +144,23 @@ class SearchService:
         coerced = tuple(_coerce(v, info.type) for v in values)
         return Term(definition.field, coerced[0]) if len(coerced) == 1 else Terms(definition.field, coerced)
 
+    @staticmethod
+    def with_codes(p: SearchParams) -> SearchParams:
+        """The selections with every vocabulary value as its code: a facet value may be given
+        by its code, its Chinese label or its English label (field=New energy)."""
+        if p.record_type not in opts.RECORD_TYPES:
+            return p
+        selections = {}
+        for key, values in p.selections.items():
+            definition = opts.facet(p.record_type, key)
+            vocab = vocabularies.get(definition.vocabulary) if definition is not None and definition.vocabulary else None
+            selections[key] = [(vocab.resolve(v) or v) if vocab is not None else v for v in values]
+        return replace(p, selections=selections)
+
     def build_request(self, identity: Identity, p: SearchParams) -> tuple[SearchRequest, str]:
         if p.record_type not in opts.RECORD_TYPES:
             raise QueryError(f"unknown type {p.record_type!r}", code="invalid_type", field="type")
+        p = self.with_codes(p)
         facet_defs = opts.FACETS[p.record_type]
         selections = []
         for key, values in p.selections.items():
@@ -175,6 +191,7 @@ class SearchService:
         return request, sort_key
 
     def search(self, identity: Identity, p: SearchParams) -> SearchView:
+        p = self.with_codes(p)
         request, sort_key = self.build_request(identity, p)
         result = self.backend.search(request)
         selected = {k: set(v) for k, v in p.selections.items()}
