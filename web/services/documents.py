@@ -54,26 +54,34 @@ def _drop_empty(doc: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in doc.items() if v is not None and v != [] and v != ""}
 
 
+# coded document fields that no facet lists, and their vocabularies
+CODED_FIELDS: dict[str, dict[str, str]] = {
+    "achievement": {"achievement_type": "achievement_type", "origin": "achievement_origin", "price_mode": "price_mode"},
+    "patent": {"field": "tech_field", "licence_payment": "licence_payment"},
+    "instrument": {"origin": "instrument_origin", "funding": "instrument_funding"},
+}
+
+
 def _labels(record_type: str, doc: dict[str, Any]) -> list[str]:
-    """The Chinese and English labels of the record's coded values (field ``new_energy`` ->
-    新能源, New energy; city, types, levels, stages ...): searched, never shown, so a query in
-    either language finds the records a facet would. Labels change with the vocabulary file,
-    after which a rebuild refreshes them."""
+    """The English labels of the record's coded values (field ``new_energy`` -> New energy and
+    energy saving; city, types, levels, stages ...): searched, never shown, so an English query
+    finds the Chinese records a facet would. (Not the Chinese labels: common words such as 技术
+    or 应用 in them would make Chinese searches match whole facets.) Labels change with the
+    vocabulary file, after which a rebuild refreshes them."""
     out: list[str] = []
-    for d in opts.FACETS.get(record_type, ()):
-        if d.vocabulary is None:
-            continue
-        vocab = vocabularies.get(d.vocabulary)
-        value = doc.get(d.field)
+    coded = {d.field: d.vocabulary for d in opts.FACETS.get(record_type, ()) if d.vocabulary} | CODED_FIELDS.get(record_type, {})
+    for field, name in coded.items():
+        vocab = vocabularies.get(name)
+        value = doc.get(field)
         for code in value if isinstance(value, list) else [value]:
             if code is not None and str(code) in vocab:
-                out += [vocab.label(str(code), "zh"), vocab.label(str(code), "en")]
+                out.append(vocab.label(str(code), "en"))
     return list(dict.fromkeys(out))
 
 
 def _names(record_type: str, doc: dict[str, Any], english_holders: list[str | None] = ()) -> dict[str, Any]:
     """The searchable names a record gets besides its own text: its holders' English names
-    (Jilin University finds 吉林大学's records) and its vocabulary labels."""
+    (Jilin University finds 吉林大学's records) and its vocabularies' English labels."""
     return {"holders_en": [n for n in dict.fromkeys(english_holders) if n], "labels": _labels(record_type, doc)}
 
 
