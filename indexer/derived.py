@@ -91,7 +91,9 @@ def shown_for(key: str, source: Mapping[str, Any], field: str) -> tuple[str, int
     """The input (and weight) of ``source``'s completion field that the pinyin key ``key``
     stands for: Elasticsearch answers a pinyin prefix with the key it matched, and the
     suggestion shows the Chinese it was made from."""
-    for text, weight in suggestion_inputs(source, field):
-        if key in pinyin.prefix_forms(text):
-            return text, weight
+    inputs = list(suggestion_inputs(source, field))
+    for same in (lambda form: form == key, lambda form: form.startswith(key)):  # then a key Elasticsearch cut short
+        for text, weight in inputs:
+            if any(same(form) for form in pinyin.prefix_forms(text)):
+                return text, weight
     return None

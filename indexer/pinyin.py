@@ -17,6 +17,7 @@ import unicodedata
 from functools import cache, lru_cache
 
 MAX_INITIALS = 10  # a longer run of letters is a word, not the first letters of one
+MAX_KEY_CHARS = 100  # the completion fields' max_input_length
 
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f]")
 _TONE_DIGIT = re.compile(r"(?<=[a-zü])[1-5]")
@@ -104,7 +105,8 @@ def prefix_forms(text: str) -> list[str]:
     """The type-ahead keys of a suggestion in pinyin: its syllables run together and its
     initials (电池 -> ``dianchi``, ``dc``), so a typed prefix ``dianc`` or ``dc`` finds it."""
     read, initials = of_text(text)
-    return [form for form in (read.replace(" ", ""), initials.replace(" ", "")) if form]
+    # at most what a completion input keeps (the mappings' max_input_length): both engines alike
+    return [form[:MAX_KEY_CHARS] for form in (read.replace(" ", ""), initials.replace(" ", "")) if form]
 
 
 _KEY_PREFIX = re.compile(r"[A-Za-z]+")

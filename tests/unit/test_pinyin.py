@@ -49,6 +49,9 @@ def test_type_ahead_keys_and_what_they_show():
     assert shown_for("zhengji", source, "suggest") == ("正极", 5)
     assert shown_for("llzdczjcl", source, "suggest") == ("锂离子电池正极材料", 10)
     assert shown_for("nothing", source, "suggest") is None
+    long = "吉林省" * 30
+    assert len(pinyin.prefix_forms(long)[0]) == 100  # as a completion input keeps it
+    assert shown_for(pinyin.prefix_forms(long)[0][:60], {"suggest": [{"input": [long], "weight": 1}]}, "suggest") == (long, 1)
     assert pinyin.is_key_prefix("dianc") and pinyin.is_key_prefix("JL") and not pinyin.is_key_prefix("电") and not pinyin.is_key_prefix("co2")
 
 
