@@ -19,7 +19,6 @@ from indexer import (
 from .. import disclosure
 from .. import search_options as opts
 from .. import vocabularies
-
 from ..models import BY_INDEX
 from .identity import Identity
 
@@ -147,7 +146,7 @@ class SearchService:
     @staticmethod
     def with_codes(p: SearchParams) -> SearchParams:
         """The selections with every vocabulary value as its code: a facet value may be given
-        by its code, its Chinese label or its English label (field=New energy)."""
+        by its code, its Chinese label or its English label (field=New energy and energy saving)."""
         if p.record_type not in opts.RECORD_TYPES:
             return p
         selections = {}
