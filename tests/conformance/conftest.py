@@ -5,10 +5,12 @@ write without disturbing each other."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 import pytest
 
-from indexer import SearchBackend, get_backend
+from indexer import IndexDoc, SearchBackend, get_backend
 
 from . import corpus
 
@@ -32,6 +34,23 @@ def fill(backend: SearchBackend) -> None:
         report = backend.index_documents(index, corpus.docs(index))
         assert report.ok, report.errors
     backend.refresh()
+
+
+@contextmanager
+def holding(engine: str, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
+            docs: Sequence[IndexDoc], index: str = "achievements") -> Iterator[SearchBackend]:
+    """A backend of ``engine`` whose ``index`` holds only ``docs``: a module's own small corpus
+    (``with holding(...) as backend: yield backend`` in a module-scoped fixture)."""
+    backend = make_backend(engine, request, tmp_path_factory, f"m{uuid.uuid4().hex[:8]}-")
+    try:
+        backend.ensure_indices([index])
+        report = backend.index_documents(index, docs)
+        assert report.ok, report.errors
+        backend.refresh()
+        yield backend
+    finally:
+        backend.drop_indices([index])
+        backend.close()
 
 
 @pytest.fixture(scope="module", params=ENGINES)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import re
 
-from indexer import SearchRequest, SearchResult, Term
+from indexer import Page, SearchRequest, SearchResult, Term, Text
 
 PUBLISHED = Term("status", "published")
 
@@ -13,6 +13,11 @@ def ids(result: SearchResult) -> list[str]:
 
 def search(backend, query=None, *, indices=("achievements",), **kwargs) -> SearchResult:
     return backend.search(SearchRequest(indices=indices, query=query, **kwargs))
+
+
+def found(backend, text: str, size: int = 20) -> list[str]:
+    """The ids a text search of the achievements finds, best first."""
+    return ids(search(backend, Text(text), page=Page(1, size)))
 
 
 def plain(snippet: str) -> str:

@@ -4,14 +4,12 @@ its holders' English names (``holders_en``) and the English labels of its coded 
 ranks first for a Chinese query. (The site fills those fields: tests/integration/test_english_names.py.)"""
 from __future__ import annotations
 
-import uuid
-
 import pytest
 
-from indexer import IndexDoc, Page, Text
+from indexer import IndexDoc
 
-from .conftest import make_backend
-from .helpers import ids, search
+from .conftest import holding
+from .helpers import found
 
 
 def _doc(n: int, title: str, **extra) -> IndexDoc:
@@ -29,17 +27,9 @@ DOCS = [
 
 @pytest.fixture(scope="module")
 def names(engine, request, tmp_path_factory):
-    backend = make_backend(engine, request, tmp_path_factory, f"e{uuid.uuid4().hex[:8]}-")
-    backend.ensure_indices(["achievements"])
-    assert backend.index_documents("achievements", DOCS).ok
-    backend.refresh()
-    yield backend
-    backend.drop_indices(["achievements"])
-    backend.close()
+    with holding(engine, request, tmp_path_factory, DOCS) as backend:
+        yield backend
 
-
-def found(backend, text: str) -> list[str]:
-    return ids(search(backend, Text(text), page=Page(1, 20)))
 
 
 def test_a_holders_english_name_finds_the_record(names):

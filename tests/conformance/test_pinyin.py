@@ -3,14 +3,12 @@ pinyin, with or without spaces and tones, and by initials; the type-ahead answer
 prefixes; a pinyin match ranks below a character match."""
 from __future__ import annotations
 
-import uuid
-
 import pytest
 
-from indexer import IndexDoc, Page, SuggestRequest, Text
+from indexer import IndexDoc, SuggestRequest
 
-from .conftest import make_backend
-from .helpers import ids, search
+from .conftest import holding
+from .helpers import found
 
 
 def _doc(n: int, title: str, keywords: tuple[str, ...] = (), holders: tuple[str, ...] = ()) -> IndexDoc:
@@ -31,18 +29,9 @@ DOCS = [
 
 @pytest.fixture(scope="module")
 def py(engine, request, tmp_path_factory):
-    backend = make_backend(engine, request, tmp_path_factory, f"p{uuid.uuid4().hex[:8]}-")
-    backend.ensure_indices(["achievements"])
-    report = backend.index_documents("achievements", DOCS)
-    assert report.ok, report.errors
-    backend.refresh()
-    yield backend
-    backend.drop_indices(["achievements"])
-    backend.close()
+    with holding(engine, request, tmp_path_factory, DOCS) as backend:
+        yield backend
 
-
-def found(backend, text: str) -> list[str]:
-    return ids(search(backend, Text(text), page=Page(1, 20)))
 
 
 @pytest.mark.parametrize("query", ["dianchi", "dian chi", "DianChi", "diànchí", "dian4 chi2"])

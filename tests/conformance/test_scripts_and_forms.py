@@ -3,14 +3,13 @@ and digits (issue 14, requirement 1): a query in either script or form finds wha
 form finds, and highlights mark the text as stored."""
 from __future__ import annotations
 
-import uuid
-
 import pytest
 
-from indexer import Highlight, IndexDoc, Page, SuggestRequest, Text
+from indexer import Highlight, IndexDoc, SuggestRequest, Text
 
-from .conftest import make_backend
-from .helpers import ids, marked, plain, search
+from .conftest import holding
+from .helpers import found as found_ids
+from .helpers import marked, plain, search
 
 
 def _doc(n: int, title: str, summary: str = "", keywords: tuple[str, ...] = ()) -> IndexDoc:
@@ -32,18 +31,12 @@ DOCS = [
 
 @pytest.fixture(scope="module")
 def forms(engine, request, tmp_path_factory):
-    backend = make_backend(engine, request, tmp_path_factory, f"f{uuid.uuid4().hex[:8]}-")
-    backend.ensure_indices(["achievements"])
-    report = backend.index_documents("achievements", DOCS)
-    assert report.ok, report.errors
-    backend.refresh()
-    yield backend
-    backend.drop_indices(["achievements"])
-    backend.close()
+    with holding(engine, request, tmp_path_factory, DOCS) as backend:
+        yield backend
 
 
 def found(backend, text: str) -> set[str]:
-    return set(ids(search(backend, Text(text), page=Page(1, 50))))
+    return set(found_ids(backend, text, size=50))
 
 
 @pytest.mark.parametrize("traditional, simplified, expected", [

@@ -2,14 +2,12 @@
 records with the word itself, on both engines; an institution's old name finds its new one."""
 from __future__ import annotations
 
-import uuid
-
 import pytest
 
-from indexer import Highlight, IndexDoc, Page, Text
+from indexer import Highlight, IndexDoc, Text
 
-from .conftest import make_backend
-from .helpers import ids, marked, search
+from .conftest import holding
+from .helpers import found, marked, search
 
 
 def _doc(n: int, title: str, summary: str = "") -> IndexDoc:
@@ -30,17 +28,9 @@ DOCS = [
 
 @pytest.fixture(scope="module")
 def syn(engine, request, tmp_path_factory):
-    backend = make_backend(engine, request, tmp_path_factory, f"s{uuid.uuid4().hex[:8]}-")
-    backend.ensure_indices(["achievements"])
-    assert backend.index_documents("achievements", DOCS).ok
-    backend.refresh()
-    yield backend
-    backend.drop_indices(["achievements"])
-    backend.close()
+    with holding(engine, request, tmp_path_factory, DOCS) as backend:
+        yield backend
 
-
-def found(backend, text: str) -> list[str]:
-    return ids(search(backend, Text(text), page=Page(1, 20)))
 
 
 @pytest.mark.parametrize("query, expected", [
