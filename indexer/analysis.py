@@ -16,6 +16,7 @@ Offsets point into the original text, which is what highlighting needs.
 """
 from __future__ import annotations
 
+import operator
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -38,8 +39,10 @@ _CJK_RANGES = (
     "\U00020000-\U0003134f"  # CJK extensions B-G
 )
 _CJK = f"[{_CJK_RANGES}]"
-_W = rf"(?:(?!{_CJK})\w)"  # a word character that is not CJK
-_LETTER = rf"(?:(?!{_CJK})[^\W\d_])"
+# character classes, not lookaheads: a class is one test per character, which matters when
+# every value of every indexed document goes through this pattern
+_W = rf"[^\W{_CJK_RANGES}]"  # a word character that is not CJK
+_LETTER = rf"[^\W\d_{_CJK_RANGES}]"
 _WORD = (
     rf"{_W}+(?:"
     rf"(?<={_LETTER})[.'’:·](?={_LETTER}){_W}+"  # MidNumLet/MidLetter between letters: u.s.a, don't
@@ -47,7 +50,7 @@ _WORD = (
     r")*"
 )
 # a word holds a letter or digit: a lone "_" (ExtendNumLet) is no token to Lucene
-_TOKEN = re.compile(rf"(?P<cjk>{_CJK}+)|(?P<word>(?=_*(?!{_CJK})[^\W_]){_WORD})")
+_TOKEN = re.compile(rf"(?P<cjk>{_CJK}+)|(?P<word>(?=_*[^\W_{_CJK_RANGES}]){_WORD})")
 _HAS_LATIN = re.compile(r"[a-z]")
 
 _stemmer = snowballstemmer.stemmer("porter")
@@ -135,21 +138,35 @@ def index_text(text: str) -> str:
 
     Unigrams of all CJK runs are appended after the main sequence of the whole value, so
     phrases of bigrams and words stay contiguous, as in Elasticsearch where the unigrams
-    share positions with the bigrams."""
+    share positions with the bigrams. Short values (names, keywords, labels, pinyin) repeat
+    across the documents of an import, so their forms are remembered."""
+    if not text:
+        return ""
+    return _short_index_text(text) if len(text) <= _REMEMBERED_LENGTH else _index_text(text)
+
+
+_REMEMBERED_LENGTH = 200
+
+
+def _index_text(text: str) -> str:
     main: list[str] = []
     tail: list[str] = []
-    norm = _normalise(text or "")
-    for m in _TOKEN.finditer(norm):
+    for m in _TOKEN.finditer(_normalise(text)):
         if m.lastgroup == "cjk":
             run = m.group()
             if len(run) == 1:
                 main.append(run)
             else:
-                main.extend(run[i : i + 2] for i in range(len(run) - 1))
-                tail.extend(run)
+                main += map(operator.add, run, run[1:])  # the bigrams
+                tail.append(run)
         else:
             main.append(stem(m.group().lower()))
-    return " ".join(main + tail)
+    if tail:
+        main += "".join(tail)  # the unigrams
+    return " ".join(main)
+
+
+_short_index_text = lru_cache(maxsize=65536)(_index_text)
 
 
 _CJK_START = re.compile(_CJK)

@@ -54,3 +54,34 @@ def test_find_terms_marks_what_tokenising_would_mark():
     found = analysis.find_terms(text, wanted)
     assert covered(found) == covered(expected)
     assert {s for s, _ in found} == {s for s, _ in expected}
+
+
+def test_the_token_pattern_splits_like_its_lookahead_form():
+    """The pattern tests "a word character that is not CJK" with one character class; the
+    form it replaced said the same with a lookahead per character. Both must split any text
+    alike (random strings over Latin, digits, the mid-word marks, CJK, kana, Hangul, full
+    width, superscripts and fractions)."""
+    import random
+    import re
+
+    cjk = analysis._CJK
+    w = rf"(?:(?!{cjk})\w)"
+    letter = rf"(?:(?!{cjk})[^\W\d_])"
+    word = rf"{w}+(?:(?<={letter})[.'’:·](?={letter}){w}+|(?<=\d)[.'’,;⁄](?=\d){w}+)*"
+    lookahead_form = re.compile(rf"(?P<cjk>{cjk}+)|(?P<word>(?=_*(?!{cjk})[^\W_]){word})")
+    alphabet = [chr(c) for c in [*range(0x20, 0x250), *range(0x3000, 0x3100), *range(0x4E00, 0x4E20), *range(0xFF00, 0xFFA0),
+                                 *range(0xAC00, 0xAC08), 0x20001, 0x2070, 0x2460, 0xBD, 0x2019, 0xB7, 0x2044]]
+    rnd = random.Random(14)
+    for _ in range(20000):
+        text = analysis._normalise("".join(rnd.choice(alphabet) for _ in range(rnd.randint(1, 12))))
+        assert [(m.span(), m.lastgroup) for m in analysis._TOKEN.finditer(text)] == \
+            [(m.span(), m.lastgroup) for m in lookahead_form.finditer(text)], text
+
+
+def test_index_text_is_the_same_for_remembered_and_long_values():
+    short = "吉林大学 Jilin University"
+    assert analysis.index_text(short) == analysis.index_text(short) == analysis._index_text(short)
+    long = "锂离子电池正极材料 " * 40  # longer than what is remembered
+    assert len(long) > analysis._REMEMBERED_LENGTH
+    assert analysis.index_text(long) == " ".join(analysis.terms(long, unigrams=False) + [c for c in long if c.strip()])
+    assert analysis.index_text("") == analysis.index_text(None) == ""
