@@ -31,6 +31,7 @@ sys.path.insert(0, str(ROOT))
 from elasticsearch import Elasticsearch, helpers  # noqa: E402
 
 import indexer  # noqa: E402
+from indexer import derived  # noqa: E402
 from indexer.elasticsearch.compiler import compile_search  # noqa: E402
 from web import create_app  # noqa: E402
 from web.extensions import db  # noqa: E402
@@ -151,12 +152,15 @@ def main() -> None:
     try:
         # -- index time ---------------------------------------------------------------------------
         catalog = es_backend.catalog
+        # the reference sends what our writes send: the documents with the fields derived from
+        # them (pinyin), made before its clock starts
+        derived_sources = {index: [(d.id, dict(derived.derive(catalog.get(index), d.source))) for d in items] for index, items in docs.items()}
         t0 = time.perf_counter()
-        for index, items in docs.items():
+        for index, items in derived_sources.items():
             body = catalog.get(index).body
             name = f"{prefix}raw-{index}"
             raw.indices.create(index=name, settings={**body["settings"], "number_of_replicas": 0, "refresh_interval": "-1"}, mappings=body["mappings"])
-            helpers.bulk(raw, ({"_index": name, "_id": d.id, "_source": d.source} for d in items), chunk_size=500)
+            helpers.bulk(raw, ({"_index": name, "_id": doc_id, "_source": source} for doc_id, source in items), chunk_size=500)
             raw.indices.refresh(index=name)
         t_raw = time.perf_counter() - t0
 
