@@ -48,6 +48,18 @@ def _quote(token: str) -> str:
     return '"' + token.replace('"', '""') + '"'
 
 
+def _term(token: str) -> str:
+    """One token asked alone. A single CJK character is a prefix: the index keeps it as a
+    unigram only at the end of a run, and everywhere else it starts a bigram
+    (``analysis.index_text``)."""
+    return _quote(token) + "*" if analysis.is_one_cjk(token) else _quote(token)
+
+
+def _phrase(tokens: list[str]) -> str:
+    """Tokens that must stand next to each other; one token is asked as :func:`_term`."""
+    return _term(tokens[0]) if len(tokens) == 1 else _quote(" ".join(tokens))
+
+
 def _columns(schema: SqliteIndexSchema, fields: tuple[str, ...] | None) -> list[str]:
     if fields:
         known = {f.path for f in schema.text_fields}
@@ -67,7 +79,7 @@ def _scoped(columns: list[str], expr: str) -> str:
 
 def _words_expr(toks: list[str], columns: list[str]) -> str:
     # every token of the word, each in any searched column (the rule ES cross_fields+and applies)
-    return _scoped(columns, " AND ".join(_quote(t) for t in dict.fromkeys(toks)))
+    return _scoped(columns, " AND ".join(_term(t) for t in dict.fromkeys(toks)))
 
 
 def item_expr(item: textquery.Item, columns: list[str], py: tuple[str, str] | None = None,
@@ -79,7 +91,7 @@ def item_expr(item: textquery.Item, columns: list[str], py: tuple[str, str] | No
     if not toks:
         return None
     if isinstance(item, textquery.QuotedPhrase):
-        expr = _scoped(columns, _quote(" ".join(toks)))
+        expr = _scoped(columns, _phrase(toks))
     else:
         expr = _words_expr(toks, columns)
     alternatives = []
@@ -139,7 +151,7 @@ def compile_match(schema: SqliteIndexSchema, node: QueryNode | None) -> Match:
         toks = analysis.terms(node.text)
         if not columns or not toks:
             return NONE
-        return Match("fts", _scoped(columns, _quote(" ".join(toks))))
+        return Match("fts", _scoped(columns, _phrase(toks)))
     if isinstance(node, Not):
         inner = compile_match(schema, node.child)
         return {"all": NONE, "none": ALL, "fts": Match("not_fts", inner.expr), "not_fts": Match("fts", inner.expr)}[inner.kind]

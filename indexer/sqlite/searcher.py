@@ -511,7 +511,9 @@ class IndexSearcher:
             value = get_path(source, info.source_path)
             for v in value if isinstance(value, list) else [value]:
                 if isinstance(v, str):
-                    tf.update(analysis.terms(v, unigrams=True))
+                    # bigrams, words and lone characters: the terms the index holds once per
+                    # occurrence (a run's other characters are in it only as bigram starts)
+                    tf.update(analysis.terms(v))
         if not tf:
             return SearchResult(0, [])
         n_docs = conn.execute(f"SELECT COUNT(*) FROM {t.docs}").fetchone()[0] or 1

@@ -25,7 +25,21 @@ def test_full_width_is_folded_and_offsets_point_into_the_original():
 
 
 def test_index_text_keeps_bigram_phrases_contiguous():
-    assert analysis.index_text("正极材料 A") == "正极 极材 材料 a 正 极 材 料"
+    assert analysis.index_text("正极材料 A") == "正极 极材 材料 a 料"
+
+
+def test_index_text_holds_each_character_once_as_a_bigram_start_or_a_runs_last():
+    # a one-character query is a prefix (电*): it finds 电 in 锂电池 (电池) and in 锂电 (电)
+    assert analysis.index_text("锂电池 锂电 钢") == "锂电 电池 锂电 钢 池 电"
+    for text in ("锂离子电池正极材料", "吉林大学 化学学院", "玉米 A 米"):
+        held = analysis.index_text(text).split()
+        for ch in {c for c in text if analysis.is_one_cjk(c)}:
+            assert any(t.startswith(ch) for t in held if not t.isascii()), (text, ch)
+
+
+def test_one_cjk_character():
+    assert analysis.is_one_cjk("电") and analysis.is_one_cjk("\U00020000") and analysis.is_one_cjk("カ")
+    assert not analysis.is_one_cjk("电池") and not analysis.is_one_cjk("a") and not analysis.is_one_cjk("")
 
 
 def test_symbols_make_no_terms():
@@ -83,5 +97,5 @@ def test_index_text_is_the_same_for_remembered_and_long_values():
     assert analysis.index_text(short) == analysis.index_text(short) == analysis._index_text(short)
     long = "锂离子电池正极材料 " * 40  # longer than what is remembered
     assert len(long) > analysis._REMEMBERED_LENGTH
-    assert analysis.index_text(long) == " ".join(analysis.terms(long, unigrams=False) + [c for c in long if c.strip()])
+    assert analysis.index_text(long) == " ".join(analysis.terms(long, unigrams=False) + ["料"] * 40)
     assert analysis.index_text("") == analysis.index_text(None) == ""
