@@ -163,6 +163,10 @@ def run_engine(engine: str, store: str, csv_path: Path, n: int, work: Path, es_u
                 last[0] = now
                 print(f"  {store} + {engine}: {j.committed_records}/{j.progress_total} after {now - started:.0f}s", flush=True)
 
+        if processes == 1:  # the import runs in this process, set as a worker process is (ingest/heap.py)
+            from ingest.heap import settle
+
+            settle()
         with CpuClock(es_url if engine == "elasticsearch" else None) as cpu:
             launcher = ProcessLauncher(processes) if processes > 1 else None
             job = ImportPipeline(batch_size=batch, launcher=launcher).run(job.id, on_progress=progress)

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
 from web.extensions import db
@@ -76,6 +76,10 @@ def _import_one(service: ImportService, path: Path, record_type: str | None, rea
         service.enqueue(job)
         return _follow(job.id)
     launcher = ProcessLauncher(processes) if processes > 1 else None
+    if launcher is None and current_app.config.get("INGEST_SETTLE_HEAP", True):
+        from .heap import settle
+
+        settle()  # the import runs in this process (ingest/heap.py)
     return _run_with_bar(job, lambda progress: ImportPipeline(launcher=launcher).run(job.id, on_progress=progress))
 
 

@@ -19,7 +19,10 @@ def _start(config: dict[str, Any] | None) -> None:
     global _app
     from web import create_app
 
+    from .heap import settle
+
     _app = create_app(config)
+    settle()  # a process that only imports: its collector set for that (ingest/heap.py)
 
 
 def _run(job_part: tuple[int, int]) -> str:

@@ -1,5 +1,9 @@
 """Worker and scheduler entry point: ``celery -A ingest.worker worker`` / ``... beat``."""
+from celery.signals import worker_process_init
+
 from web import create_app
+
+from .heap import settle
 
 flask_app = create_app()
 celery = app = flask_app.extensions["celery"]
@@ -7,3 +11,9 @@ celery = app = flask_app.extensions["celery"]
 import ingest.tasks  # noqa: E402,F401  (registers the tasks)
 import ingest.alert_tasks  # noqa: E402,F401
 import ingest.inquiry_tasks  # noqa: E402,F401
+
+
+@worker_process_init.connect
+def _settle_heap(**_: object) -> None:
+    """Each worker process imports files: its garbage collector is set for that (ingest/heap.py)."""
+    settle()

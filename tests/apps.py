@@ -30,6 +30,7 @@ def make_app(folder: Path, *demo_args: str, **config: Any) -> Flask:
         "INGEST_UPLOAD_DIR": str(folder / "uploads"),
         "CELERY": {"broker_url": "memory://"},
         "DEMO_NEEDS": 0,  # tests that want needs ask for them (--needs N)
+        "INGEST_SETTLE_HEAP": False,  # the test process is no importer: its garbage collector stays Python's
         **config,
     }
     if not demo_args:

@@ -156,6 +156,11 @@ INGEST_CONFLICT_ATTEMPTS = 4
 # A CSV of at least twice this many records is imported in parts of this many records, which
 # free worker processes import at once (one job, one progress bar; ingest/pipeline.py).
 INGEST_PART_RECORDS = 10000
+# The command line's own import (``flask import file`` without --queue or --processes) first
+# settles Python's garbage collector for a long import (ingest/heap.py), as the Celery worker
+# processes and the local --processes ones always do. Off for a process that is no importer,
+# such as a test run calling the command.
+INGEST_SETTLE_HEAP = True
 
 # Files attached to records (PDF, PNG/JPEG/GIF/WebP images, Word/Excel/PowerPoint, old and new):
 # where they are kept (None: <instance>/attachments; never under the web root, never under the
