@@ -142,15 +142,16 @@ class ServiceRegistry:
             self.need_alerts.notify(needs)
         return self.alert_matcher.match_records([pid for pid in public_ids if pid.split("-", 1)[0] in MATCHED_PREFIXES])
 
-    def dispatch(self, entry_ids: list[int]) -> None:
-        """After a commit: index the new outbox entries now, or ask a worker to. Failures
-        are logged, never raised: the commit stands and the outbox keeps the entries."""
+    def dispatch(self, entry_ids: list[int], committed: list[Any] = ()) -> None:
+        """After a commit: index the new outbox entries now (``committed``, the records the
+        commit wrote, from memory), or ask a worker to. Failures are logged, never raised: the
+        commit stands and the outbox keeps the entries."""
         mode = self.app.config.get("INDEXING_MODE", "inline")
         try:
             if mode == "task":
                 self.app.extensions["celery"].send_task(DRAIN_TASK, kwargs={"ids": entry_ids})
             elif mode == "inline":
-                report = self.outbox.drain(ids=entry_ids)
+                report = self.outbox.drain(ids=entry_ids, committed=committed)
                 if report.error:
                     log.warning("indexing deferred (%s entries wait): %s", report.remaining, report.error)
             # "deferred": leave the entries to the periodic drain (bulk loads, benchmarks)

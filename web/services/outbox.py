@@ -1,9 +1,9 @@
 """The indexing outbox: nothing committed to the store is lost on its way to the index.
 
 Records are written to the store and an outbox row per record is written *in the same
-transaction* (see ``uow.py``). Draining reads due rows, re-reads the records, indexes them
-with their revision as the version, and deletes the rows only once the engine accepted the
-writes. While the engine is unreachable the rows stay, with an exponential back-off; the
+transaction* (see ``uow.py``). Draining reads due rows, re-reads the records (or takes them
+from memory, when the commit that wrote them drains its own rows at once), indexes them with
+their revision as the version, and deletes the rows only once the engine accepted the writes. While the engine is unreachable the rows stay, with an exponential back-off; the
 periodic ``drain_outbox`` task (or the next commit) tries again. Because writes carry
 versions, draining twice, late or concurrently is harmless.
 """
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, func, inspect, or_, select, update
 from sqlalchemy.orm import Session
 
 from indexer import BackendUnavailable, BulkReport, SearchError
@@ -43,6 +43,18 @@ def unreachable(bulk: BulkReport) -> str | None:
     documents after the break were never sent, even when an earlier document was refused for a
     reason of its own (a mix that once let those unsent entries leave the outbox unindexed)."""
     return next((e.reason for e in bulk.errors if e.id == "*"), None)
+
+
+def in_session(records: Iterable[Any]) -> dict[str, Any]:
+    """Public id -> record, for the records still persistent in their session: what a commit
+    just wrote, as it wrote it. A record the same commit deleted (detached since) is left to
+    the read-back, which finds its row gone and takes it out of the index."""
+    out: dict[str, Any] = {}
+    for rec in records:
+        state = inspect(rec)
+        if state.persistent and not state.expired_attributes:
+            out[rec.public_id] = rec
+    return out
 
 
 @dataclass
@@ -112,16 +124,21 @@ class OutboxService:
         self.session.commit()
         return entries
 
-    def drain(self, limit: int = 1000, *, ids: list[int] | None = None, max_batches: int | None = None) -> DrainReport:
-        """Index due entries in batches until none are left (or ``max_batches``)."""
+    def drain(self, limit: int = 1000, *, ids: list[int] | None = None, max_batches: int | None = None,
+              committed: Iterable[Any] = ()) -> DrainReport:
+        """Index due entries in batches until none are left (or ``max_batches``).
+        ``committed``: records as the commit that wrote these entries left them in the session,
+        indexed from memory instead of read back (an import batch's thousand records: the
+        read-back was a tenth of its indexing)."""
         report = DrainReport()
         batches = 0
+        in_memory = in_session(committed)
         while max_batches is None or batches < max_batches:
             entries = self._claim(limit, ids)
             if not entries:
                 break
             batches += 1
-            report.merge(self._process(entries))
+            report.merge(self._process(entries, in_memory))
             if report.error:  # the engine is down: stop, the back-off decides when to retry
                 break
         report.remaining = self.pending()
@@ -132,15 +149,20 @@ class OutboxService:
                 report.retry_in = max(0.0, (_naive(earliest) - _naive(_now())).total_seconds())
         return report
 
-    def _process(self, entries: list[OutboxEntry]) -> DrainReport:
+    def _process(self, entries: list[OutboxEntry], in_memory: dict[str, Any] | None = None) -> DrainReport:
         report = DrainReport()
-        index_ids = [e.record_id for e in entries if e.op == "index"]
+        in_memory = in_memory or {}
+        index_ids = list(dict.fromkeys(e.record_id for e in entries if e.op == "index"))
         deletes = [e for e in entries if e.op == "delete"]
         failed_ids: set[str] = set()
         error: str | None = None
         try:
             if index_ids:
-                bulk = self.indexer.index_ids(dict.fromkeys(index_ids))
+                held = [in_memory[pid] for pid in index_ids if pid in in_memory]
+                bulk = self.indexer.index_records(held) if held else BulkReport()
+                read_back = [pid for pid in index_ids if pid not in in_memory]
+                if read_back:
+                    bulk.merge(self.indexer.index_ids(read_back))
                 report.indexed += bulk.indexed + bulk.skipped_stale
                 report.deleted += bulk.deleted
                 failed_ids |= {e.id for e in bulk.errors}

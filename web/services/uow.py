@@ -4,7 +4,9 @@ succeeded (Invenio's UnitOfWork, Warehouse's after-commit hooks).
 Indexing is the side effect that must never be lost, so it is not done "after commit" but
 recorded *in* the commit: every record registered with an IndexOp gets an outbox row in the
 same transaction (``outbox.py``). After the commit the dispatcher drains those rows, inline
-or through a Celery task, and anything that fails stays in the outbox for the next try."""
+or through a Celery task, and anything that fails stays in the outbox for the next try. It is
+handed the committed records too: drained inline, they are indexed as they are in memory (the
+state just committed; the session does not expire it) instead of being read back."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
@@ -67,7 +69,7 @@ class CallbackOp(Operation):
         self.fn()
 
 
-Dispatcher = Callable[[list[int]], Any]  # outbox entry ids -> index them (now or via a task)
+Dispatcher = Callable[[list[int], list[Any]], Any]  # outbox entry ids, the committed records -> index them (now or via a task)
 
 
 class UnitOfWork:
@@ -94,7 +96,7 @@ class UnitOfWork:
             op.before_commit(self)
         self.session.commit()
         if entries:
-            self.dispatch([e.id for e in entries])
+            self.dispatch([e.id for e in entries], records)
         for op in ops:
             op.on_commit(self)
 
