@@ -53,7 +53,7 @@ def _forget() -> None:
     documents filled: each step starts as cold as in a new worker process."""
     from indexer import analysis, pinyin
 
-    for cached in (analysis._short_index_text, analysis.stem, pinyin.of_text):
+    for cached in (analysis._short_index_text, analysis.stem, pinyin.of_text, pinyin._word_reading):
         cached.cache_clear()
 
 

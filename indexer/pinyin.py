@@ -52,13 +52,36 @@ def has_han(text: str) -> bool:
 @lru_cache(maxsize=65536)
 def of_text(text: str) -> tuple[str, str]:
     """(syllables, initials) of the Han characters of ``text``, each space-separated; two empty
-    strings when it has none."""
+    strings when it has none.
+
+    What ``lazy_pinyin(text, style=NORMAL, errors="ignore")`` gives, made from pypinyin's own
+    parts: its segmentation of the text (runs of Han characters cut into the words of its phrase
+    dictionary), then its converter on each word, whose reading depends on the word alone and
+    is remembered. An import's texts share most of their words, and converting them again was
+    most of an index document's pinyin (a unit test compares the two on every sample text)."""
     if not has_han(text):
         return "", ""
-    from pypinyin import Style, lazy_pinyin
-
-    read = [s for s in lazy_pinyin(text, style=Style.NORMAL, errors="ignore", v_to_u=False) if s]
+    _, segment = _pypinyin()
+    read = [s for word in segment(text) for s in _word_reading(word)]
     return " ".join(read), " ".join(s[0] for s in read)
+
+
+@cache
+def _pypinyin():
+    """The converter ``lazy_pinyin`` makes on every call (tones dropped, ü written v) and
+    pypinyin's segmentation."""
+    from pypinyin.converter import UltimateConverter
+    from pypinyin.seg.simpleseg import seg
+
+    return UltimateConverter(v_to_u=False, neutral_tone_with_five=False, tone_sandhi=False), seg
+
+
+@lru_cache(maxsize=65536)
+def _word_reading(word: str) -> tuple[str, ...]:
+    from pypinyin import Style
+
+    converter, _ = _pypinyin()
+    return tuple(s for item in converter.convert(word, Style.NORMAL, False, "ignore", strict=True) for s in item if s)
 
 
 def split(letters: str) -> list[str] | None:

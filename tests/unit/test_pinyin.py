@@ -65,3 +65,35 @@ def test_derived_fields_follow_the_mapping():
     assert out["suggest_pinyin"] == [{"input": ["jilindaxueyumi", "jldxym"], "weight": 10}]
     assert "pinyin" not in source  # the given document is left as it was
     assert "pinyin" in spec.body["mappings"]["_source"]["excludes"]
+
+
+def _lazy_pinyin_reading(text: str) -> tuple[str, str]:
+    """What ``of_text`` gave when it called ``lazy_pinyin`` on the whole text."""
+    from pypinyin import Style, lazy_pinyin
+
+    if not pinyin.has_han(text):
+        return "", ""
+    read = [s for s in lazy_pinyin(text, style=Style.NORMAL, errors="ignore", v_to_u=False) if s]
+    return " ".join(read), " ".join(s[0] for s in read)
+
+
+POLYPHONES = ["重庆银行", "银行行长", "长春长白山", "朝阳区朝气", "音乐快乐", "绿色战略", "单于尉迟", "乐亭县", "蚌埠",
+              "曾经的曾先生", "CRISPR/Cas9基因编辑", "ＡＢＣ中文def１２３", "〇", "㐀𠀀", "", "only latin", "吉林大學"]
+
+
+def test_of_text_reads_as_lazy_pinyin_on_the_whole_text():
+    """``of_text`` converts pypinyin's words one at a time (remembered): the same reading as
+    ``lazy_pinyin`` on the whole text, polyphones read from their words included."""
+    for text in POLYPHONES:
+        assert pinyin.of_text(text) == _lazy_pinyin_reading(text), text
+
+
+def test_of_text_reads_real_titles_and_abstracts_as_lazy_pinyin():
+    from tests.shared_data import jsonl
+
+    records = jsonl("csl-chinese-scientific-literature/csl_records.jsonl", limit=1500)
+    texts = {v for r in records for v in r.values() if isinstance(v, str)}
+    texts |= {k for r in records for v in r.values() if isinstance(v, list) for k in v if isinstance(k, str)}
+    assert len(texts) > 3000
+    pinyin.of_text.cache_clear()
+    assert [t for t in texts if pinyin.of_text(t) != _lazy_pinyin_reading(t)] == []
