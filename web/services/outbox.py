@@ -15,11 +15,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import delete, func, inspect, or_, select, update
+from sqlalchemy import delete, func, insert, inspect, or_, select, update
 from sqlalchemy.orm import Session
 
 from indexer import BackendUnavailable, BulkReport, SearchError
 
+from ..models.common import utcnow
 from ..models.ingest import OutboxEntry
 from .indexing import RecordIndexer
 
@@ -85,22 +86,22 @@ class OutboxService:
         self.on_indexed = on_indexed  # told the public ids just indexed (the alerts' matching); never raises here
 
     # -- writing (inside the caller's transaction) ------------------------------------------
-    def add(self, records: Iterable[Any]) -> list[OutboxEntry]:
-        seen: set[str] = set()
-        entries = []
+    def add(self, records: Iterable[Any], deletes: Iterable[tuple[str, str, int]] = ()) -> list[int]:
+        """Entries for ``records`` (each once) and for ``deletes`` ((index, public id, tombstone
+        version)), in one multi-row insert: an import batch's thousand entries are rows, not ORM
+        objects for the session to flush. Their ids, for the dispatcher."""
+        now = utcnow()
+        rows: dict[tuple[str, str], dict[str, Any]] = {}
         for rec in records:
-            pid = rec.public_id
-            if pid in seen:
-                continue
-            seen.add(pid)
-            entries.append(OutboxEntry(record_id=pid, op="index", index=rec.INDEX))
-        self.session.add_all(entries)
-        return entries
-
-    def add_delete(self, index: str, public_id: str, version: int) -> OutboxEntry:
-        entry = OutboxEntry(record_id=public_id, op="delete", index=index, version=version)
-        self.session.add(entry)
-        return entry
+            rows.setdefault(("index", rec.public_id), {"record_id": rec.public_id, "op": "index", "index": rec.INDEX, "version": None})
+        items = list(rows.values()) + [{"record_id": public_id, "op": "delete", "index": index, "version": version}
+                                       for index, public_id, version in deletes]
+        if not items:
+            return []
+        table = OutboxEntry.__table__
+        for item in items:
+            item.update(attempts=0, next_attempt_at=now, created_at=now)
+        return list(self.session.scalars(insert(table).returning(table.c.id), items))
 
     # -- draining -----------------------------------------------------------------------------
     def pending(self) -> int:

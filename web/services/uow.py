@@ -87,16 +87,16 @@ class UnitOfWork:
         ops, self.ops = self.ops, []
         records = [r for op in ops if isinstance(op, IndexOp) for r in op.records]
         deletes = [op for op in ops if isinstance(op, DeleteFromIndexOp)]
-        entries = []
+        entries: list[int] = []
         if records or deletes or any(isinstance(op, VersionOp) for op in ops):
             self.session.flush()  # new records get their ids, changed ones their revision
-            entries = self.outbox.add(records) + [self.outbox.add_delete(d.index, d.doc_id, d.version) for d in deletes]
+            entries = self.outbox.add(records, [(d.index, d.doc_id, d.version) for d in deletes])
         VersionOp.write_all([op for op in ops if isinstance(op, VersionOp)])
         for op in ops:
             op.before_commit(self)
         self.session.commit()
         if entries:
-            self.dispatch([e.id for e in entries], records)
+            self.dispatch(entries, records)
         for op in ops:
             op.on_commit(self)
 
