@@ -431,11 +431,13 @@ class ImportPipeline:
                 valid.setdefault(record_type, []).append((n, raw, data))
                 sources[id(raw)] = source_data
         matchers = {}
+        resolvers: dict[str, InstitutionResolver] = {}
         for record_type, items in valid.items():
             matchers[record_type] = self.services.for_type(record_type).matcher()
             with self.session.no_autoflush:
                 matchers[record_type].prefetch([d for _, _, d in items])
-        resolvers: dict[str, InstitutionResolver] = {}
+            if not self.as_drafts:  # drafts name their institutions without resolving them
+                resolvers[record_type] = self.services.for_type(record_type).resolver(d for _, _, d in items)
         with self.services.unit_of_work() as uow:
             for record_type, items in valid.items():
                 service = self.services.for_type(record_type)
@@ -450,7 +452,7 @@ class ImportPipeline:
                             continue
                         counts[outcome] = counts.get(outcome, 0) + 1
                         continue
-                    result = service.upsert(self.identity, data, uow, resolver=resolvers.setdefault(record_type, InstitutionResolver(self.session)),
+                    result = service.upsert(self.identity, data, uow, resolver=resolvers[record_type],
                                             matcher=matchers[record_type], source=self._source(job, raw))
                     counts[result.outcome] = counts.get(result.outcome, 0) + 1
             for raw in deletions:

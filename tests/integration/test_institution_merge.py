@@ -311,3 +311,40 @@ def test_a_conflict_that_appears_after_the_checks_merges_nothing(store_app, monk
         assert db.session.get(Institution, ids["source"]) is not None
         assert db.session.get(User, ids["publisher"]).institution_id == ids["source"]
     assert held_by(app, ids["source"]) == before and current_services_events(app, "institution.merge") == []
+
+
+def test_an_import_batch_looks_its_institutions_up_at_once_and_lands_where_one_by_one_did(store_app):
+    """The batch's holder names are looked up together (``InstitutionResolver.prefetch``): a
+    merged name still lands on the institution it became, a known name on its row, and a new
+    name named by two records of the batch becomes one institution; no name is looked up alone."""
+    from sqlalchemy import event
+
+    app = store_app
+    with app.app_context():
+        old, new = (create("institution", name=n) for n in ("长春批量研究所", "吉林省批量研究院"))
+        current_services.merges.merge(system_identity, old.public_id, new.public_id)
+        new_id = new.id
+        lookups: list[str] = []
+
+        def one_by_one(conn, cursor, statement, parameters, context, executemany):
+            if "FROM institutions" in statement and "institutions.name_key = " in statement:
+                lookups.append(statement)
+
+        event.listen(db.engine, "before_cursor_execute", one_by_one)
+    try:
+        counts = import_json(app, [
+            {"record_type": "achievement", "title": "批量查找的成果一", "institutions": ["长春批量研究所", TARGET]},
+            {"record_type": "achievement", "title": "批量查找的成果二", "institutions": ["新出现的批量单位", "长春批量研究所"]},
+            {"record_type": "achievement", "title": "批量查找的成果三", "institutions": ["新出现的批量单位"]},
+        ], filename="batch-lookup.jsonl")
+    finally:
+        with app.app_context():
+            event.remove(db.engine, "before_cursor_execute", one_by_one)
+    assert counts["created"] == 3 and lookups == []
+    with app.app_context():
+        made = {a.title: [i.name for i in a.institutions] for a in db.session.scalars(select(Achievement).where(Achievement.title.like("批量查找的成果%")))}
+        assert made == {"批量查找的成果一": ["吉林省批量研究院", TARGET], "批量查找的成果二": ["新出现的批量单位", "吉林省批量研究院"],
+                        "批量查找的成果三": ["新出现的批量单位"]}
+        assert db.session.scalar(select(func.count()).select_from(Institution).where(Institution.name == "新出现的批量单位")) == 1
+        assert all(i.id == new_id for a in db.session.scalars(select(Achievement).where(Achievement.title == "批量查找的成果一"))
+                   for i in a.institutions[:1])

@@ -19,7 +19,7 @@ from ..models import (Achievement, AchievementInstitution, Institution, Instrume
 from ..models.common import utcnow
 from ..schemas import SCHEMAS
 from .identity import Identity
-from .institution_redirects import find_institution, follow_natural_keys, merged_names
+from .institution_redirects import find_institution, follow_natural_keys, merged_names, redirected
 from .uow import DeleteFromIndexOp, IndexOp, UnitOfWork, VersionOp
 
 
@@ -71,12 +71,35 @@ class InstitutionResolver:
     def __init__(self, session: Session):
         self.session = session
         self._cache: dict[str, Institution] = {}
+        self._absent: set[str] = set()  # keys looked up (``prefetch``) and found nowhere
+        self._names: dict[str, tuple[str, str]] = {}  # name as given -> (official name, key)
+
+    def _name(self, name: str) -> tuple[str, str]:
+        named = self._names.get(name)
+        if named is None:
+            official = normalize.institution_name(name)
+            named = self._names[name] = (official, normalize.institution_key(official))
+        return named
+
+    def prefetch(self, names: Iterable[str]) -> None:
+        """Look many names up at once (an import batch's holders): one query per 500 keys and
+        one for the merged names among the rest, instead of one or two queries per name."""
+        keys = sorted({self._name(n)[1] for n in names if n} - set(self._cache) - self._absent)
+        if not keys:
+            return
+        with self.session.no_autoflush:
+            for i in range(0, len(keys), 500):
+                for inst in self.session.scalars(select(Institution).where(Institution.name_key.in_(keys[i : i + 500]))):
+                    self._cache[inst.name_key] = inst
+            missing = [k for k in keys if k not in self._cache]
+            merged = redirected(self.session, missing)
+        self._cache.update(merged)
+        self._absent.update(k for k in missing if k not in merged)
 
     def get(self, name: str, **defaults: Any) -> Institution:
-        official = normalize.institution_name(name)
-        key = normalize.institution_key(official)
+        official, key = self._name(name)
         inst = self._cache.get(key)
-        if inst is None:
+        if inst is None and key not in self._absent:
             inst = find_institution(self.session, key)
         if inst is None:
             inst = Institution(name=official, name_key=key, status="published", published_at=utcnow(), **defaults)
@@ -333,6 +356,8 @@ class RecordServiceConfig:
     # only those some incoming record would accept are loaded whole (many records may share a
     # title and lead holder and differ by registration number; each load costs an ORM row)
     accept_columns: tuple[str, ...] = ()
+    # the institution names in validated data that ``apply`` resolves (looked up a batch at a time)
+    institutions: Callable[[dict[str, Any]], list[str]] = lambda data: []
 
     @property
     def schema(self) -> type[Schema]:
@@ -353,12 +378,15 @@ CONFIGS = {
         ),
         _accept_achievement,
         ("registration_no", "external_id"),
+        lambda d: d.get("institutions") or [],
     ),
     "patent": RecordServiceConfig(
         "patent", Patent, apply_patent,
         (("application_no", lambda d: d.get("application_no")), ("publication_no", lambda d: d.get("publication_no"))),
+        institutions=lambda d: [n for n in d.get("applicants") or [] if InstitutionResolver.looks_like_organisation(n)],
     ),
-    "instrument": RecordServiceConfig("instrument", Instrument, apply_instrument, (("natural_key", _instrument_key),)),
+    "instrument": RecordServiceConfig("instrument", Instrument, apply_instrument, (("natural_key", _instrument_key),),
+                                      institutions=lambda d: [d["institution"]] if d.get("institution") else []),
     "institution": RecordServiceConfig(
         "institution", Institution, apply_institution, (("name_key", lambda d: normalize.institution_key(d.get("name", ""))),)
     ),
@@ -437,6 +465,12 @@ class RecordService:
     def matcher(self) -> Matcher:
         return Matcher(self.session, self.config)
 
+    def resolver(self, datas: Iterable[dict[str, Any]] = ()) -> InstitutionResolver:
+        """An InstitutionResolver for a batch, with the institutions ``datas`` name looked up."""
+        resolver = InstitutionResolver(self.session)
+        resolver.prefetch(name for d in datas for name in self.config.institutions(d))
+        return resolver
+
     def upsert(self, identity: Identity, data: dict[str, Any], uow: UnitOfWork, *, status: str = "published",
                resolver: InstitutionResolver | None = None, matcher: Matcher | None = None,
                source: str | None = None, review: Any = None, record: Any = None) -> UpsertResult:
@@ -480,9 +514,10 @@ class RecordService:
     def upsert_many(self, identity: Identity, datas: list[dict[str, Any]], uow: UnitOfWork, *,
                     status: str = "published", source: str | None = None) -> list[UpsertResult]:
         """Upsert a batch with one natural-key query per key instead of one per record."""
-        resolver, matcher = InstitutionResolver(self.session), self.matcher()
+        matcher = self.matcher()
         with self.session.no_autoflush:
             matcher.prefetch(datas)
+        resolver = self.resolver(datas)
         return [self.upsert(identity, d, uow, status=status, resolver=resolver, matcher=matcher, source=source) for d in datas]
 
     def create(self, identity: Identity, raw: dict[str, Any], *, status: str = "published") -> Any:
