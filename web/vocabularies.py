@@ -28,6 +28,9 @@ class Term:
         return self.en if locale.startswith("en") else self.zh
 
 
+RESOLVED_KEPT = 4096  # distinct inputs remembered per vocabulary: bounded, whatever a file holds
+
+
 def _key(text: str) -> str:
     text = unicodedata.normalize("NFKC", str(text)).strip().lower()
     return re.sub(r"[\s_\-（）()·]+", "", text)
@@ -39,6 +42,7 @@ class Vocabulary:
         self.terms = terms
         self._by_code = {t.code: t for t in terms}
         self._lookup: dict[str, str] = {}
+        self._resolved: dict[str, str | None] = {}  # values as given, resolved once (an import repeats a few thousand times)
         for t in terms:
             for variant in (t.code, t.zh, t.en, *t.aliases):
                 self._lookup.setdefault(_key(variant), t.code)
@@ -57,7 +61,13 @@ class Vocabulary:
         """Code for a code, Chinese label, English label or known alias; None if unknown."""
         if value is None:
             return None
-        return self._lookup.get(_key(str(value)))
+        text = str(value)
+        if text in self._resolved:
+            return self._resolved[text]
+        code = self._lookup.get(_key(text))
+        if len(self._resolved) < RESOLVED_KEPT:
+            self._resolved[text] = code
+        return code
 
     def label(self, code: str | None, locale: str = "zh") -> str:
         if code is None:
