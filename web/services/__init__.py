@@ -5,6 +5,7 @@ CLI commands use the same services as the web views."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from typing import Any
 
@@ -142,7 +143,7 @@ class ServiceRegistry:
             self.need_alerts.notify(needs)
         return self.alert_matcher.match_records([pid for pid in public_ids if pid.split("-", 1)[0] in MATCHED_PREFIXES])
 
-    def dispatch(self, entry_ids: list[int], committed: list[Any] = ()) -> None:
+    def dispatch(self, entry_ids: list[int], committed: Sequence[Any] = ()) -> None:
         """After a commit: index the new outbox entries now (``committed``, the records the
         commit wrote, from memory), or ask a worker to. Failures are logged, never raised: the
         commit stands and the outbox keeps the entries."""

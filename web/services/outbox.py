@@ -3,9 +3,10 @@
 Records are written to the store and an outbox row per record is written *in the same
 transaction* (see ``uow.py``). Draining reads due rows, re-reads the records (or takes them
 from memory, when the commit that wrote them drains its own rows at once), indexes them with
-their revision as the version, and deletes the rows only once the engine accepted the writes. While the engine is unreachable the rows stay, with an exponential back-off; the
-periodic ``drain_outbox`` task (or the next commit) tries again. Because writes carry
-versions, draining twice, late or concurrently is harmless.
+their revision as the version, and deletes the rows only once the engine accepted the writes.
+While the engine is unreachable the rows stay, with an exponential back-off; the periodic
+``drain_outbox`` task (or the next commit) tries again. Because writes carry versions,
+draining twice, late or concurrently is harmless.
 """
 from __future__ import annotations
 
