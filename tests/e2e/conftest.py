@@ -682,38 +682,77 @@ def browser():
         manager.stop()
 
 
+@pytest.fixture(scope="session")
+def idle_pages(browser) -> dict[tuple, list]:
+    """Pages a finished test gave back, by (size, site, options), for the next test to reuse:
+    a new context and page cost a renderer process each (about 0.2 s), hundreds of times."""
+    return {}
+
+
+def _fresh(ctx, page) -> None:
+    """A page given back made like new: no cookies (the only state the site keeps in a browser;
+    it uses no web storage), on a blank document. Its HTTP cache stays, as a returning reader's does."""
+    page.goto("about:blank")
+    ctx.clear_cookies()
+
+
 @pytest.fixture
-def open_page(browser, request):
-    """open_page("phone", java_script_enabled=False) → a page in a new browser profile (no
-    cookies) of that size (SIZES), for a reader whose browser prefers Chinese; on the SQLite
-    site (``live_server``) unless given another one's base URL (``server=es_live_server``)."""
+def open_page(browser, idle_pages, request):
+    """open_page("phone", java_script_enabled=False) → a page without cookies of that size
+    (SIZES), for a reader whose browser prefers Chinese; on the SQLite site (``live_server``)
+    unless given another one's base URL (``server=es_live_server``). A page that served an
+    earlier test and passed is reused; one whose test failed is closed."""
     opened: list[tuple] = []
 
     def open_(size: str = "desktop", server: str | None = None, **options):
         base_url = server or request.getfixturevalue("live_server")
-        ctx = browser.new_context(base_url=base_url, locale="zh-CN", accept_downloads=True, **SIZES[size], **options)
-        ctx.set_default_timeout(10_000)
-        page = ctx.new_page()
-        page.tt_origin = base_url.rstrip("/")  # (use_account's key for the site's sessions)
+        key = (size, base_url, tuple(sorted(options.items())))
+        if idle_pages.get(key):
+            ctx, page = idle_pages[key].pop()
+        else:
+            ctx = browser.new_context(base_url=base_url, locale="zh-CN", accept_downloads=True, **SIZES[size], **options)
+            ctx.set_default_timeout(10_000)
+            page = ctx.new_page()
+            page.tt_origin = base_url.rstrip("/")  # (use_account's key for the site's sessions)
         errors: list[str] = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        # anything the Content-Security-Policy blocks (an inline script or style) is a defect
-        page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" and "Content Security Policy" in msg.text else None)
-        opened.append((ctx, page, errors))
+
+        def on_error(exc) -> None:
+            errors.append(str(exc))
+
+        def on_console(msg) -> None:  # anything the Content-Security-Policy blocks (an inline script or style) is a defect
+            if msg.type == "error" and "Content Security Policy" in msg.text:
+                errors.append(msg.text)
+
+        page.on("pageerror", on_error)
+        page.on("console", on_console)
+        opened.append((ctx, page, errors, key, (on_error, on_console)))
         return page
 
     yield open_
     report = getattr(request.node, "rep_call", None)
-    for n, (ctx, page, errors) in enumerate(opened):
-        if report is not None and report.failed:
+    failed = report is None or report.failed
+    for n, (ctx, page, errors, key, (on_error, on_console)) in enumerate(opened):
+        if failed:
             SCREENSHOTS.mkdir(parents=True, exist_ok=True)
             name = re.sub(r"[^\w.-]+", "_", request.node.name) + (f"-{n}" if n else "")
             try:
                 page.screenshot(path=str(SCREENSHOTS / f"FAILED-{name}.png"), full_page=True)
             except Exception:  # the page may be gone; the failure itself is what matters
                 pass
-        ctx.close()
-    for ctx, page, errors in opened:
+        page.remove_listener("pageerror", on_error)
+        page.remove_listener("console", on_console)
+        kept = False
+        if not failed and not errors and not page.is_closed():
+            try:
+                _fresh(ctx, page)
+                kept = True
+            except Exception:  # noqa: BLE001 - a page that cannot be reset is closed instead
+                pass
+        if kept:
+            idle_pages.setdefault(key, []).append((ctx, page))
+        else:
+            ctx.close()
+    for ctx, page, errors, _, _ in opened:
         assert not errors, f"JavaScript errors on the page: {errors}"
 
 

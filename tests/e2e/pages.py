@@ -157,6 +157,20 @@ OVERFLOW = """() => {
 }"""
 
 
+# every matching element's box as Locator.bounding_box gives it (relative to the viewport; None
+# for an element not rendered), in one round trip to the browser instead of one per element
+BOXES = """els => els.map(e => {
+  if (!e.getClientRects().length) return null;
+  const r = e.getBoundingClientRect();
+  return {x: r.x, y: r.y, width: r.width, height: r.height};
+})"""
+
+
+def boxes(locator) -> list[dict | None]:
+    """The boxes of all the elements ``locator`` matches, in document order."""
+    return locator.evaluate_all(BOXES)
+
+
 def assert_no_horizontal_scroll(page) -> None:
     """Nothing wider than the screen. On a phone the browser zooms out to fit content that is too
     wide (window.innerWidth grows with it), so the page must also keep the device's width."""

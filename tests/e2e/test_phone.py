@@ -11,7 +11,8 @@ import pytest
 
 from tests.e2e.a11y import assert_accessible
 from tests.e2e.conftest import use_account
-from tests.e2e.pages import PAGES, RECORD_KINDS, SEARCH_KINDS, SIGNED_IN_KINDS, STATS_KINDS, assert_no_horizontal_scroll, box_in_first_screen, url_of
+from tests.e2e.pages import (PAGES, RECORD_KINDS, SEARCH_KINDS, SIGNED_IN_KINDS, STATS_KINDS, assert_no_horizontal_scroll, box_in_first_screen,
+                             boxes, url_of)
 
 PHONES = ["phone", "phone-small"]
 LANGS = ["zh", "en"]
@@ -36,15 +37,13 @@ def result_count(page, lang="zh") -> int:
 
 
 def assert_height_at_least(locator, minimum: float, what: str) -> None:
-    for i in range(locator.count()):
-        box = locator.nth(i).bounding_box()
+    for i, box in enumerate(boxes(locator)):
         assert box and box["height"] >= minimum - 0.5 and box["width"] >= 24, (what, locator.nth(i).inner_text(), box)
 
 
 def assert_within_width(page, locator, what: str) -> None:
     width = page.viewport_size["width"]
-    for i in range(locator.count()):
-        box = locator.nth(i).bounding_box()
+    for i, box in enumerate(boxes(locator)):
         assert box and box["x"] >= 0 and box["x"] + box["width"] <= width + 0.5, (what, locator.nth(i).inner_text(), box)
 
 
@@ -193,9 +192,10 @@ def test_phone_page_fits_the_screen(open_page, shoot, samples, kind, lang, size)
     if kind in RECORD_KINDS:
         # one column: each label above its value, both at the left edge of the card
         dts, dds = page.locator("dl.fields dt"), page.locator("dl.fields dd")
-        assert dts.count() == dds.count() > 3
-        for i in range(dts.count()):
-            dt, dd = dts.nth(i).bounding_box(), dds.nth(i).bounding_box()
+        dt_boxes, dd_boxes = boxes(dts), boxes(dds)
+        assert len(dt_boxes) == len(dd_boxes) > 3
+        for i, (dt, dd) in enumerate(zip(dt_boxes, dd_boxes)):
+            assert dt and dd, (dts.nth(i).inner_text(), dt, dd)
             assert abs(dt["x"] - dd["x"]) < 1 and dd["y"] >= dt["y"] + dt["height"] - 1, (dts.nth(i).inner_text(), dt, dd)
             assert dd["x"] + dd["width"] <= width
         h1 = page.locator("article.record h1").bounding_box()
@@ -208,12 +208,13 @@ def test_phone_page_fits_the_screen(open_page, shoot, samples, kind, lang, size)
         assert_height_at_least(page.locator(".type-tabs a"), THUMB, "dashboard tabs")
     if kind in ("imports", "import-job"):
         # the table scrolls inside its own box, which fits the screen and takes the keyboard
-        boxes = page.locator(".table-scroll")
-        assert boxes.count() >= 1
-        for i in range(boxes.count()):
-            box = boxes.nth(i)
-            assert box.locator("table").count() == 1 and box.get_attribute("tabindex") == "0"
-            assert box.bounding_box()["x"] + box.bounding_box()["width"] <= width + 0.5
+        scrollers = page.locator(".table-scroll")
+        assert scrollers.count() >= 1
+        for i in range(scrollers.count()):
+            scroller = scrollers.nth(i)
+            assert scroller.locator("table").count() == 1 and scroller.get_attribute("tabindex") == "0"
+            box = scroller.bounding_box()
+            assert box["x"] + box["width"] <= width + 0.5
         assert_height_at_least(page.locator("form.upload button, form.cancel button"), THUMB, "form buttons")
     if size == "phone" and kind in ("search-home", "search-chips", "search-patents", "search-instruments", "no-results",
                                     "achievement", "patent", "instrument", "institution", "institution-long", "patent-long",
